@@ -1,0 +1,197 @@
+"""The ``formcheck`` command line.
+
+Settings flow explicitly: flags -> option dataclasses -> constructors. Errors a user can fix
+(missing file, unreadable video, no model) are one clear line on stderr and exit status 2;
+nothing half-written is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .checks import DISCLAIMER, EXERCISE_IDS
+
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """An error the user can fix; printed as one line without a traceback."""
+
+
+def _add_model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", choices=["lite", "full", "heavy"], default="full",
+                   help="pose model variant (default: full)")
+    p.add_argument("--model-path", metavar="FILE",
+                   help="explicit pose_landmarker .task file (overrides --model lookup)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="formcheck",
+        description="Camera coach for low back pain exercises: counts reps, times holds and "
+        "says what to fix. " + DISCLAIMER,
+    )
+    parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("analyze", help="analyse a recorded video",
+                       description="Analyse a recorded video: reps, holds and form faults.")
+    a.add_argument("video", help="video file (mp4, mov, avi, ...)")
+    a.add_argument("--exercise", "-e", required=True, choices=list(EXERCISE_IDS),
+                   metavar="ID", help="exercise id: " + ", ".join(EXERCISE_IDS))
+    a.add_argument("--json", metavar="FILE", help="write the result as JSON here")
+    a.add_argument("--out-video", metavar="FILE", help="write the annotated video (H.264 mp4)")
+    a.add_argument("--no-smoothing", action="store_true", help="disable landmark smoothing")
+    a.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    _add_model_args(a)
+
+    e = sub.add_parser("evaluate", help="measure agreement with labelled clips",
+                       description="Run every clip in a labels.toml and compare reps and "
+                       "faults with the labels. Exit status 1 when below the thresholds.")
+    e.add_argument("--labels", required=True, metavar="FILE", help="labels.toml")
+    e.add_argument("--videos", metavar="DIR", help="folder of the clips (default: beside labels)")
+    e.add_argument("--exercise", action="append", metavar="ID",
+                   help="only clips of this exercise (repeatable)")
+    e.add_argument("--min-reps", type=float, default=0.0, metavar="FRACTION",
+                   help="fail if fewer clips than this have reps within tolerance (0-1)")
+    e.add_argument("--min-faults", type=float, default=0.0, metavar="FRACTION",
+                   help="fail if less than this share of labelled faults is found (0-1)")
+    e.add_argument("--max-false-alarms", type=int, default=10**6, metavar="N",
+                   help="fail if more no_faults entries than this are reported")
+    _add_model_args(e)
+
+    m = sub.add_parser("models", help="list pose models and where they are found",
+                       description="List the pose models, where each is found, or fetch one.")
+    m.add_argument("--fetch", choices=["lite", "full", "heavy"], help="download this model into "
+                   "the user cache if it is not found anywhere")
+    return parser
+
+
+def _progress(enabled: bool, desc: str):
+    if not enabled or not sys.stderr.isatty():
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, unit="frame", leave=False)
+
+    def update(done: int, total: int | None) -> None:
+        if total and bar.total != total:
+            bar.total = total
+        bar.n = done
+        bar.refresh() if done % 10 == 0 else None
+
+    return bar, update
+
+
+def cmd_analyze(args) -> int:
+    from .estimator import EstimatorOptions
+    from .pipeline import AnalysisOptions, analyze_video, result_document
+    from .smoothing import OneEuroParams
+
+    video = Path(args.video)
+    if not video.exists():
+        raise UserError(f"no such file: {video}")
+    opts = AnalysisOptions(
+        exercise=args.exercise,
+        estimator=EstimatorOptions(model=args.model, model_path=args.model_path),
+        smoothing=None if args.no_smoothing else OneEuroParams(),
+    )
+    bar, update = _progress(not args.quiet, video.name)
+    try:
+        analysis = analyze_video(video, opts, out_video=args.out_video, on_progress=update)
+    finally:
+        if bar is not None:
+            bar.close()
+    doc = result_document(analysis, {"model": args.model})
+    if args.json:
+        _write_json_atomic(Path(args.json), doc)
+    if not args.quiet:
+        print(DISCLAIMER, file=sys.stderr)
+        print(format_summary(doc))
+    if analysis.result.frames_with_pose == 0:
+        print(f"{video}: no person was found in any frame", file=sys.stderr)
+        return 1
+    return 0
+
+
+def format_summary(doc: dict) -> str:
+    lines = [f"{doc['source']}: {doc['exercise']}"
+             + (f" ({doc['variant']})" if doc.get("variant") else "")
+             + f", {doc['duration_s']:.1f} s, person found in {doc['coverage']:.0%} of frames"]
+    counts = doc.get("rep_counts", {})
+    if doc.get("reps"):
+        sides = ", ".join(f"{k} {v}" for k, v in counts.items() if k != "total")
+        lines.append(f"  reps: {doc['rep_count']}" + (f" ({sides})" if sides else ""))
+    if doc.get("holds"):
+        holds = ", ".join(f"{h['end_s'] - h['start_s']:.1f}s" for h in doc["holds"])
+        lines.append(f"  holds: {holds} (good form {doc['hold_good_s']:.1f}s)")
+    for f in doc.get("faults", []):
+        lines.append(f"  {f['start_s']:6.1f}-{f['end_s']:6.1f}s  {f['check']}: {f['cue']}")
+    for check, why in doc.get("not_measurable", {}).items():
+        lines.append(f"  not measurable: {check} ({why})")
+    for note in doc.get("notes", []):
+        lines.append(f"  note: {note}")
+    return "\n".join(lines)
+
+
+def _write_json_atomic(path: Path, doc: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    os.replace(tmp, path)
+
+
+def cmd_evaluate(args) -> int:
+    from .evaluate import main_evaluate
+
+    if not Path(args.labels).is_file():
+        raise UserError(f"no such labels file: {args.labels}")
+    return main_evaluate(args)
+
+
+def cmd_models(args) -> int:
+    from .models import VARIANTS, find_model, model_filename, search_dirs
+
+    if args.fetch:
+        from .models import resolve_model
+
+        print(resolve_model(args.fetch))
+        return 0
+    print("search order:")
+    for label, folder in search_dirs():
+        print(f"  {label:<22} {folder}")
+    for v in VARIANTS:
+        p = find_model(v)
+        print(f"{model_filename(v):<28} {p if p else 'not found (downloaded on first use)'}")
+    return 0
+
+
+COMMANDS = {"analyze": cmd_analyze, "evaluate": cmd_evaluate, "models": cmd_models}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .models import ModelError
+    from .video import VideoError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except (UserError, VideoError, ModelError) as exc:
+        print(f"formcheck: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("formcheck: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

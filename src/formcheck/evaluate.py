@@ -1,0 +1,176 @@
+"""Agreement with labelled clips (``labels.toml``, schema in ../shared/sample_videos/README.md).
+
+Per clip: reps expected vs found (within the label's tolerance), every ``faults`` entry must be
+reported, no ``no_faults`` entry may be reported. Landmarks come from the track cache, so a
+re-run after a threshold change takes seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .checks import EXERCISE_IDS
+from .estimator import EstimatorOptions
+from .pipeline import analyze_track
+from .track import load_or_extract
+
+
+@dataclass
+class ClipLabel:
+    file: str
+    exercise: str
+    view: str = "side"
+    person_side_to_camera: str | None = None
+    reps: int | None = None
+    reps_tolerance: int = 0
+    holds: list[list[float]] = field(default_factory=list)
+    faults: list[str] = field(default_factory=list)
+    no_faults: list[str] = field(default_factory=list)
+    unmeasurable: list[str] = field(default_factory=list)
+    notes: str = ""
+
+
+def load_labels(path: str | os.PathLike) -> list[ClipLabel]:
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    clips = []
+    known = set(ClipLabel.__dataclass_fields__)
+    for entry in data.get("clip", []):
+        clips.append(ClipLabel(**{k: v for k, v in entry.items() if k in known}))
+    return clips
+
+
+@dataclass
+class ClipScore:
+    label: ClipLabel
+    reps_found: int | None = None
+    reps_ok: bool | None = None
+    faults_found: list[str] = field(default_factory=list)
+    faults_missed: list[str] = field(default_factory=list)
+    false_alarms: list[str] = field(default_factory=list)
+    reported: list[str] = field(default_factory=list)
+    recognized: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class Summary:
+    clips: int
+    reps_clips: int
+    reps_ok: int
+    faults_expected: int
+    faults_found: int
+    false_alarms: int
+    errors: int
+
+    def line(self) -> str:
+        return (
+            f"reps within tolerance {self.reps_ok}/{self.reps_clips}, "
+            f"faults found {self.faults_found}/{self.faults_expected}, "
+            f"false alarms {self.false_alarms}, errors {self.errors} "
+            f"({self.clips} clips)"
+        )
+
+    @property
+    def reps_rate(self) -> float:
+        return self.reps_ok / self.reps_clips if self.reps_clips else 1.0
+
+    @property
+    def faults_rate(self) -> float:
+        return self.faults_found / self.faults_expected if self.faults_expected else 1.0
+
+
+def score_clip(label: ClipLabel, videos: Path, options: EstimatorOptions,
+               exercise: str | None = None) -> ClipScore:
+    """Analyse one labelled clip and compare with its label."""
+    score = ClipScore(label)
+    try:
+        track = load_or_extract(videos / label.file, options)
+        analysis = analyze_track(track, exercise or label.exercise)
+    except Exception as exc:  # reported per clip; the rest of the evaluation goes on
+        score.error = f"{type(exc).__name__}: {exc}"
+        return score
+    res = analysis.result
+    reported = set(res.fault_ids)
+    score.reported = sorted(reported)
+    score.recognized = res.extra.get("recognized_exercise")
+    if label.reps is not None:
+        score.reps_found = res.rep_count
+        score.reps_ok = abs(res.rep_count - label.reps) <= label.reps_tolerance
+    score.faults_found = [f for f in label.faults if f in reported]
+    score.faults_missed = [f for f in label.faults if f not in reported]
+    score.false_alarms = [f for f in label.no_faults if f in reported]
+    return score
+
+
+def summarize(scores: list[ClipScore]) -> Summary:
+    return Summary(
+        clips=len(scores),
+        reps_clips=sum(1 for s in scores if s.label.reps is not None),
+        reps_ok=sum(1 for s in scores if s.reps_ok),
+        faults_expected=sum(len(s.label.faults) for s in scores),
+        faults_found=sum(len(s.faults_found) for s in scores),
+        false_alarms=sum(len(s.false_alarms) for s in scores),
+        errors=sum(1 for s in scores if s.error),
+    )
+
+
+def format_table(scores: list[ClipScore]) -> str:
+    header = f"{'clip':<22} {'exercise':<14} {'reps exp/found':<15} {'faults missed':<28} {'false alarms':<28} reported"
+    lines = [header, "-" * len(header)]
+    for s in scores:
+        if s.error:
+            lines.append(f"{s.label.file:<22} {s.label.exercise:<14} ERROR {s.error}")
+            continue
+        reps = "-"
+        if s.label.reps is not None:
+            mark = "ok" if s.reps_ok else "XX"
+            reps = f"{s.label.reps}+-{s.label.reps_tolerance}/{s.reps_found} {mark}"
+        missed = ",".join(s.faults_missed) or "-"
+        false = ",".join(s.false_alarms) or "-"
+        lines.append(
+            f"{s.label.file:<22} {s.label.exercise:<14} {reps:<15} {missed:<28} {false:<28} "
+            f"{','.join(s.reported) or '-'}"
+        )
+    return "\n".join(lines)
+
+
+def run_evaluation(labels: str | os.PathLike, videos: str | os.PathLike | None = None,
+                   options: EstimatorOptions | None = None,
+                   exercises: list[str] | None = None) -> list[ClipScore]:
+    labels = Path(labels)
+    folder = Path(videos) if videos else labels.parent
+    options = options or EstimatorOptions()
+    clips = load_labels(labels)
+    if exercises:
+        bad = [e for e in exercises if e not in EXERCISE_IDS]
+        if bad:
+            raise ValueError(f"unknown exercise {bad[0]!r}; valid ids: {', '.join(EXERCISE_IDS)}")
+        clips = [c for c in clips if c.exercise in exercises]
+    return [score_clip(c, folder, options) for c in clips]
+
+
+def main_evaluate(args) -> int:
+    """``formcheck evaluate`` body; returns the exit status."""
+    options = EstimatorOptions(model=args.model)
+    scores = run_evaluation(args.labels, args.videos, options, args.exercise or None)
+    print(format_table(scores))
+    summary = summarize(scores)
+    print(summary.line())
+    failed = []
+    if summary.reps_rate < args.min_reps:
+        failed.append(f"reps {summary.reps_rate:.0%} < {args.min_reps:.0%}")
+    if summary.faults_rate < args.min_faults:
+        failed.append(f"faults found {summary.faults_rate:.0%} < {args.min_faults:.0%}")
+    if summary.false_alarms > args.max_false_alarms:
+        failed.append(f"false alarms {summary.false_alarms} > {args.max_false_alarms}")
+    if summary.errors:
+        failed.append(f"{summary.errors} clip(s) failed")
+    if failed:
+        print("below threshold: " + "; ".join(failed), file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,451 @@
+"""What every exercise analyzer shares: the update loop, debounced fault spans, the common
+checks (not_visible, wrong_view, not_in_position, too_fast, pain_stop) and hold timing.
+
+An analyzer subclass provides:
+
+* ``exercise_id`` and a frozen ``Params`` dataclass (thresholds, each commented);
+* ``required_landmarks(side)``: what must be visible for the exercise to be measured;
+* ``evaluate(pose) -> FrameEval``: pure per-frame scoring of one pose (no state);
+* ``step(ev)``: the rep/hold state machine, fed one ``FrameEval`` per frame with a pose;
+* optionally ``finish()`` to close open reps and add clip-level faults at the end.
+
+The base turns per-frame check states into debounced ``FaultSpan``s, so jitter around a
+threshold does not flicker a fault on and off.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from ..checks import PAIN_STOP_ADVICE, checks_for, cue_for
+from ..pose import Landmark, Pose
+from ..results import ExerciseResult, FaultSpan, FrameFeedback, Hold, Rep
+
+OK = "ok"
+FAULT = "fault"
+NOT_MEASURABLE = "not_measurable"
+
+
+@dataclass
+class FrameEval:
+    """Pure per-frame evaluation of one pose.
+
+    checks: check id -> True (fault), False (ok) or a str (not measurable, the reason).
+    signals: named measurements (degrees, normalised distances) the checks used.
+    in_position: whether the person is in the exercise's start/working position.
+    side: the body side measured (nearer the camera), if relevant.
+    """
+
+    t_s: float
+    checks: dict[str, bool | str] = field(default_factory=dict)
+    signals: dict[str, float] = field(default_factory=dict)
+    in_position: bool = True
+    side: str | None = None
+    view: str | None = None
+    #: joint angles (degrees) watched for ballistic motion (too_fast)
+    motion: dict[str, float] = field(default_factory=dict)
+
+
+class FaultTracker:
+    """Turns per-frame fault booleans into debounced spans.
+
+    A fault opens after it has been seen for ``min_on_s`` (continuous, allowing gaps up to
+    ``max_gap_s`` with no verdict) and closes after ``min_off_s`` of OK frames.
+    """
+
+    def __init__(self, min_on_s: float = 0.3, min_off_s: float = 0.3, max_gap_s: float = 0.5):
+        if min_on_s < 0 or min_off_s < 0 or max_gap_s < 0:
+            raise ValueError("FaultTracker durations must be >= 0")
+        self.min_on_s, self.min_off_s, self.max_gap_s = min_on_s, min_off_s, max_gap_s
+        self.reset()
+
+    def reset(self) -> None:
+        self._cand_start: dict[tuple[str, str | None], float] = {}
+        self._last_seen: dict[tuple[str, str | None], float] = {}
+        self._open: dict[tuple[str, str | None], FaultSpan] = {}
+        self._ok_since: dict[tuple[str, str | None], float] = {}
+        self.spans: list[FaultSpan] = []
+
+    def update(
+        self,
+        check: str,
+        fault: bool | None,
+        t_s: float,
+        cue: str,
+        side: str | None = None,
+        value: float | None = None,
+        min_on_s: float | None = None,
+        worse: str = "max",
+    ) -> bool:
+        """Feed one frame's verdict (None = no verdict this frame). Returns whether the
+        fault is active (debounced) after this frame."""
+        key = (check, side)
+        on = self.min_on_s if min_on_s is None else min_on_s
+        if fault is None:
+            last = self._last_seen.get(key)
+            if last is not None and t_s - last > self.max_gap_s:
+                self._cand_start.pop(key, None)
+            return key in self._open
+        if fault:
+            self._ok_since.pop(key, None)
+            last = self._last_seen.get(key)
+            if key not in self._cand_start or (last is not None and t_s - last > self.max_gap_s):
+                self._cand_start[key] = t_s
+            self._last_seen[key] = t_s
+            span = self._open.get(key)
+            if span is None and t_s - self._cand_start[key] >= on:
+                span = FaultSpan(check, self._cand_start[key], t_s, cue, side, t_s, value)
+                self._open[key] = span
+                self.spans.append(span)
+            if span is not None:
+                span.end_s = t_s
+                if value is not None and np.isfinite(value):
+                    better = span.worst_value is None or (
+                        value > span.worst_value if worse == "max" else value < span.worst_value
+                    )
+                    if better:
+                        span.worst_value, span.worst_s = float(value), t_s
+            return span is not None
+        # ok frame
+        self._cand_start.pop(key, None)
+        if key in self._open:
+            since = self._ok_since.setdefault(key, t_s)
+            if t_s - since >= self.min_off_s:
+                del self._open[key]
+                self._ok_since.pop(key, None)
+                return False
+            return True
+        return False
+
+    def add(self, span: FaultSpan) -> None:
+        """Record an event-type fault (e.g. a hold released too early) directly."""
+        self.spans.append(span)
+
+    def active(self) -> list[str]:
+        return [k[0] for k in self._open]
+
+    def close_all(self) -> None:
+        self._open.clear()
+
+
+class Analyzer(ABC):
+    """Base class for exercise analyzers. See the module docstring for the contract."""
+
+    exercise_id: ClassVar[str]
+    Params: ClassVar[type]
+    #: checks (besides the common ones) that this analyzer's evaluate() produces
+    visibility_threshold: ClassVar[float] = 0.5
+    #: seconds a fault must persist before it is reported / said
+    fault_min_on_s: ClassVar[float] = 0.3
+    #: too_fast: angular speed limit (deg/s) sustained over ``too_fast_window_s``
+    too_fast_deg_s: ClassVar[float] = 120.0
+    too_fast_window_s: ClassVar[float] = 0.2
+    #: pain gesture: both wrists above the head for this long
+    pain_gesture_s: ClassVar[float] = 2.0
+
+    def __init__(self, params: object | None = None):
+        self.params = params if params is not None else self.Params()
+        if not isinstance(self.params, self.Params):
+            raise ValueError(
+                f"{type(self).__name__} expects {self.Params.__name__}, got {type(params).__name__}"
+            )
+        self.reset()
+
+    # ---- subclass API -------------------------------------------------------------------
+    @abstractmethod
+    def required_landmarks(self, side: str) -> list[Landmark]:
+        """Landmarks that must be visible (on the measured side) to score a frame."""
+
+    @abstractmethod
+    def evaluate(self, pose: Pose) -> FrameEval:
+        """Score one pose, without state."""
+
+    @abstractmethod
+    def step(self, ev: FrameEval) -> None:
+        """Advance the rep/hold state machine by one scored frame."""
+
+    def pause(self, t_s: float) -> None:
+        """A frame with no usable pose: timers pause (override to close holds, etc.)."""
+
+    def finish(self) -> None:
+        """Called once by :meth:`result` at the end of the stream."""
+
+    def variant(self) -> str | None:
+        return None
+
+    def live_status(self) -> tuple[float | None, float | None, str]:
+        """(current hold seconds in good form, hold target seconds, phase label)."""
+        return None, None, ""
+
+    # ---- shared machinery ---------------------------------------------------------------
+    def reset(self) -> None:
+        self.tracker = FaultTracker(min_on_s=self.fault_min_on_s)
+        self.reps: list[Rep] = []
+        self.holds: list[Hold] = []
+        self.not_measurable: dict[str, str] = {}
+        self.measured: set[str] = set()
+        self.frames = 0
+        self.frames_with_pose = 0
+        self.t_first: float | None = None
+        self.t_last = 0.0
+        self.pain_stops: list[float] = []
+        self.notes: list[str] = []
+        self._hands_up_since: float | None = None
+        self._pain_latched = False
+        self._motion_hist: dict[str, list[tuple[float, float]]] = {}
+        self._finished = False
+        self.extra: dict = {}
+
+    def cue(self, check: str) -> str:
+        return cue_for(self.exercise_id, check)
+
+    def update(self, pose: Pose | None, t_ms: float | None = None) -> FrameFeedback:
+        """Feed one frame. ``pose`` None means no person found; ``t_ms`` is then required."""
+        if pose is None and t_ms is None:
+            raise ValueError("update(None) needs t_ms: the frame's timestamp")
+        t_s = (pose.timestamp_ms if t_ms is None else t_ms) / 1000.0
+        if self.t_first is None:
+            self.t_first = t_s
+        self.t_last = t_s
+        self.frames += 1
+        if pose is None:
+            self._hands_up_since = None
+            self.pause(t_s)
+            return self._feedback(t_s, False, {}, None, message="No person in view")
+        self.frames_with_pose += 1
+        pain = self._pain_gesture(pose, t_s)
+        side = pose.near_side()
+        if not pose.visible(self.required_landmarks(side), self.visibility_threshold):
+            self.tracker.update("not_visible", True, t_s, self.cue("not_visible"), min_on_s=0.5)
+            self.pause(t_s)
+            return self._feedback(t_s, True, {"not_visible": FAULT}, side, pain=pain)
+        self.tracker.update("not_visible", False, t_s, self.cue("not_visible"))
+        ev = self.evaluate(pose)
+        ev.checks.setdefault("not_in_position", not ev.in_position)
+        self._too_fast(ev)
+        states: dict[str, str] = {}
+        for check, verdict in ev.checks.items():
+            if isinstance(verdict, str):
+                states[check] = NOT_MEASURABLE
+                if check not in self.measured:
+                    self.not_measurable.setdefault(check, verdict)
+                self.tracker.update(check, None, t_s, self.cue(check), side=None)
+                continue
+            self.measured.add(check)
+            self.not_measurable.pop(check, None)
+            states[check] = FAULT if verdict else OK
+            self.tracker.update(
+                check, bool(verdict), t_s, self.cue(check), value=ev.signals.get(check)
+            )
+        self.step(ev)
+        return self._feedback(t_s, True, states, ev.side, signals=ev.signals, pain=pain)
+
+    def _feedback(self, t_s, found, states, side, signals=None, message=None, pain=False):
+        hold_s, target, phase = self.live_status()
+        active = self.tracker.active()
+        cue = None
+        if pain:
+            cue = PAIN_STOP_ADVICE
+        else:
+            order = checks_for(self.exercise_id)
+            for check in sorted(active, key=lambda c: order.index(c) if c in order else 99):
+                cue = self.cue(check)
+                break
+        counts = self.rep_counts()
+        return FrameFeedback(
+            t_s=t_s,
+            pose_found=found,
+            checks=states,
+            faults=active,
+            cue=cue,
+            reps=counts,
+            hold_s=hold_s,
+            hold_target_s=target,
+            phase=phase,
+            side=side,
+            variant=self.variant(),
+            signals=dict(signals or {}),
+            message=message,
+            pain_stop=pain,
+        )
+
+    def rep_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {"total": len(self.reps)}
+        for r in self.reps:
+            if r.side:
+                counts[r.side] = counts.get(r.side, 0) + 1
+        return counts
+
+    # ---- common checks ------------------------------------------------------------------
+    def _too_fast(self, ev: FrameEval) -> None:
+        """Ballistic motion: any watched angle moving faster than the limit for the window."""
+        if "too_fast" in ev.checks or not ev.motion:
+            return
+        fast = False
+        worst = 0.0
+        for name, angle in ev.motion.items():
+            if not np.isfinite(angle):
+                continue
+            hist = self._motion_hist.setdefault(name, [])
+            hist.append((ev.t_s, angle))
+            while hist and ev.t_s - hist[0][0] > self.too_fast_window_s + 0.25:
+                hist.pop(0)
+            window = [(t, a) for t, a in hist if ev.t_s - t <= self.too_fast_window_s + 1e-6]
+            if len(window) >= 3 and window[-1][0] - window[0][0] >= self.too_fast_window_s * 0.9:
+                ts = np.array([w[0] for w in window])
+                ang = np.array([w[1] for w in window])
+                speeds = np.abs(np.diff(ang) / np.maximum(np.diff(ts), 1e-3))
+                sustained = float(np.min(speeds)) if len(speeds) else 0.0
+                worst = max(worst, sustained)
+                if sustained > self.too_fast_deg_s:
+                    fast = True
+        ev.checks["too_fast"] = fast
+        ev.signals["too_fast"] = worst
+
+    def _pain_gesture(self, pose: Pose, t_s: float) -> bool:
+        """Both wrists above the top of the head (nose/eyes) for ``pain_gesture_s``."""
+        wl, wr = pose.xy(Landmark.LEFT_WRIST), pose.xy(Landmark.RIGHT_WRIST)
+        head = np.nanmin(pose.px[[0, 2, 5, 7, 8], 1])
+        ok = pose.visible([Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST, Landmark.NOSE], 0.5)
+        # image y points down: above the head = smaller y. Require a margin of 1/4 of the
+        # shoulder-hip distance so hands resting by the ears do not trigger it.
+        margin = 0.25 * (pose.body_height_px if np.isfinite(pose.body_height_px) else 0.0)
+        up = ok and wl[1] < head - margin and wr[1] < head - margin
+        if not up:
+            self._hands_up_since = None
+            self._pain_latched = False
+            return False
+        if self._hands_up_since is None:
+            self._hands_up_since = t_s
+        if t_s - self._hands_up_since >= self.pain_gesture_s:
+            if not self._pain_latched:
+                self.record_pain_stop(t_s)
+                self._pain_latched = True
+            return True
+        return False
+
+    def record_pain_stop(self, t_s: float) -> None:
+        """Record a pain stop (gesture or a key press in live mode)."""
+        self.pain_stops.append(t_s)
+        self.tracker.add(FaultSpan("pain_stop", t_s, t_s, self.cue("pain_stop")))
+
+    # ---- result -------------------------------------------------------------------------
+    def result(self) -> ExerciseResult:
+        if not self._finished:
+            self.finish()
+            self.tracker.close_all()
+            self._finished = True
+        t0 = self.t_first or 0.0
+        return ExerciseResult(
+            exercise=self.exercise_id,
+            variant=self.variant(),
+            duration_s=max(0.0, self.t_last - t0),
+            frames=self.frames,
+            frames_with_pose=self.frames_with_pose,
+            reps=list(self.reps),
+            rep_counts=self.rep_counts(),
+            holds=list(self.holds),
+            faults=sorted(self.tracker.spans, key=lambda f: (f.start_s, f.check)),
+            not_measurable={k: v for k, v in self.not_measurable.items() if k not in self.measured},
+            pain_stops=list(self.pain_stops),
+            notes=list(self.notes),
+            extra=dict(self.extra),
+        )
+
+
+class HoldTimer:
+    """Times continuous periods in the target position, counting good-form time only.
+
+    ``update(t_s, in_target, good)``: in_target opens/keeps a hold, good adds time to the
+    good-form count. A hold ends after ``release_s`` out of target (jitter tolerance).
+    """
+
+    def __init__(self, release_s: float = 0.3, min_hold_s: float = 0.0):
+        self.release_s = release_s
+        self.min_hold_s = min_hold_s
+        self.holds: list[Hold] = []
+        self._start: float | None = None
+        self._last_in: float | None = None
+        self._last_t: float | None = None
+        self._good = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self._start is not None
+
+    @property
+    def current_good_s(self) -> float:
+        return self._good if self._start is not None else 0.0
+
+    @property
+    def current_s(self) -> float:
+        if self._start is None or self._last_in is None:
+            return 0.0
+        return self._last_in - self._start
+
+    def update(self, t_s: float, in_target: bool, good: bool = True) -> Hold | None:
+        """Returns the Hold that just ended, if any."""
+        ended = None
+        if in_target:
+            if self._start is None:
+                self._start, self._good = t_s, 0.0
+            elif good and self._last_t is not None:
+                self._good += max(0.0, min(t_s - self._last_t, 0.5))
+            self._last_in = t_s
+        elif self._start is not None and self._last_in is not None:
+            if t_s - self._last_in >= self.release_s:
+                ended = self._close()
+        self._last_t = t_s
+        return ended
+
+    def pause(self, t_s: float) -> None:
+        """No pose this frame: the timer neither advances nor ends."""
+        self._last_t = t_s
+
+    def close(self) -> Hold | None:
+        return self._close() if self._start is not None else None
+
+    def _close(self) -> Hold | None:
+        assert self._start is not None and self._last_in is not None
+        hold = Hold(self._start, self._last_in, self._good)
+        self._start = self._last_in = None
+        self._good = 0.0
+        if hold.duration_s >= self.min_hold_s:
+            self.holds.append(hold)
+            return hold
+        return None
+
+
+class Hysteresis:
+    """A two-threshold switch: turns on above ``on`` and off below ``off`` (on > off), or the
+    reverse when ``rising=False``. Optionally requires ``min_s`` in a state before switching."""
+
+    def __init__(self, on: float, off: float, rising: bool = True, min_s: float = 0.0):
+        if rising and on <= off or not rising and on >= off:
+            raise ValueError(
+                f"hysteresis needs on {'>' if rising else '<'} off, got on={on}, off={off}"
+            )
+        self.on, self.off, self.rising, self.min_s = on, off, rising, min_s
+        self.state = False
+        self._pending_since: float | None = None
+
+    def update(self, value: float, t_s: float) -> bool:
+        if not np.isfinite(value):
+            return self.state
+        if self.rising:
+            want = value > self.on if not self.state else not (value < self.off)
+        else:
+            want = value < self.on if not self.state else not (value > self.off)
+        if want != self.state:
+            if self._pending_since is None:
+                self._pending_since = t_s
+            if t_s - self._pending_since >= self.min_s:
+                self.state = want
+                self._pending_since = None
+        else:
+            self._pending_since = None
+        return self.state

@@ -1,0 +1,345 @@
+"""Frame sources (video files, cameras) and the annotated-video sink.
+
+Sources are context managers that release their device or file in ``finally`` and yield
+:class:`Frame` objects with RGB pixels and a timestamp from the stream. File decoding runs in
+a reader thread so it overlaps pose inference (the model is the cost to approach).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import tempfile
+import threading
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+class VideoError(Exception):
+    """A video could not be opened, decoded or written. The message is user-facing."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame: (H, W, 3) uint8 RGB, its index and its time in the stream (ms)."""
+
+    index: int
+    timestamp_ms: float
+    rgb: NDArray[np.uint8]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        h, w = self.rgb.shape[:2]
+        return w, h
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: str
+    width: int
+    height: int
+    fps: float
+    frame_count: int | None
+    duration_s: float | None
+    rotation: int = 0
+
+
+_END = object()
+
+
+def _rotate(rgb: NDArray[np.uint8], degrees: int) -> NDArray[np.uint8]:
+    """Rotate by the display-matrix angle (degrees counter-clockwise, as FFmpeg reports it)."""
+    k = (int(round(degrees / 90.0))) % 4
+    return np.ascontiguousarray(np.rot90(rgb, k=k)) if k else rgb
+
+
+class VideoFileSource:
+    """Decode a video file with PyAV in a background thread.
+
+    Timestamps come from each frame's presentation time (pts x time base); when a stream has
+    none, index x 1000 / fps with the stream's exact (fractional) rate. Rotation metadata
+    (portrait phone clips) is applied so landmarks are found on the upright picture.
+
+    Usage::
+
+        with VideoFileSource("clip.mp4") as src:
+            for frame in src:
+                ...
+    """
+
+    def __init__(self, path: str | os.PathLike, queue_size: int = 8):
+        self.path = Path(path)
+        self.queue_size = queue_size
+        self._container = None
+        self._thread: threading.Thread | None = None
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._stop = threading.Event()
+        self.info = self._probe()
+
+    def _probe(self) -> VideoInfo:
+        import av  # local: keeps `import formcheck` light
+
+        if not self.path.exists():
+            raise VideoError(f"no such file: {self.path}")
+        if self.path.is_dir():
+            raise VideoError(f"{self.path} is a folder, not a video file")
+        if self.path.stat().st_size == 0:
+            raise VideoError(f"{self.path} is empty (0 bytes)")
+        try:
+            container = av.open(str(self.path))
+        except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
+            raise VideoError(f"{self.path} is not a readable video ({_short(exc)})") from None
+        if not container.streams.video:
+            container.close()
+            raise VideoError(f"{self.path} has no video stream")
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
+        duration = None
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration:
+            duration = container.duration / 1_000_000
+        rotation = 0
+        width, height = stream.codec_context.width, stream.codec_context.height
+        self._container = container
+        self._stream = stream
+        self._rate = Fraction(rate) if rate else Fraction(30, 1)
+        info = VideoInfo(
+            str(self.path), width, height, fps, stream.frames or None, duration, rotation
+        )
+        if width == 0 or height == 0:
+            container.close()
+            raise VideoError(f"{self.path} has a video stream with no picture size")
+        return info
+
+    def __enter__(self) -> "VideoFileSource":
+        self._stream.thread_type = "AUTO"
+        self._thread = threading.Thread(target=self._reader, name="formcheck-decode", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        # drain so the reader can finish a blocked put
+        try:
+            while True:
+                self._queue.get_nowait()
+        except queue.Empty:
+            pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self._container is not None:
+            try:
+                self._container.close()
+            finally:
+                self._container = None
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _reader(self) -> None:
+        import av
+
+        index = 0
+        tb = self._stream.time_base
+        try:
+            for frame in self._container.decode(self._stream):
+                if self._stop.is_set():
+                    return
+                if frame.pts is not None and tb is not None:
+                    t_ms = float(frame.pts * tb) * 1000.0
+                else:
+                    t_ms = float(index / self._rate) * 1000.0
+                rgb = frame.to_ndarray(format="rgb24")
+                rot = getattr(frame, "rotation", 0) or 0
+                if rot:
+                    rgb = _rotate(rgb, rot)
+                if not self._put(Frame(index, t_ms, rgb)):
+                    return
+                index += 1
+        except (av.error.FFmpegError, ValueError, OSError) as exc:
+            self._put(VideoError(f"{self.path}: decoding failed after {index} frames ({_short(exc)})"))
+        finally:
+            self._put(_END)
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._thread is None:
+            raise RuntimeError("use the source inside a `with` block")
+        last_t = -np.inf
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                return
+            if isinstance(item, VideoError):
+                raise item
+            # Some files carry repeated or out-of-order pts: keep time strictly increasing.
+            if item.timestamp_ms <= last_t:
+                item = Frame(item.index, last_t + 1.0, item.rgb)
+            last_t = item.timestamp_ms
+            yield item
+
+
+class CameraSource:
+    """Frames from a camera (OpenCV index) with wall-clock timestamps (ms since open).
+
+    Raises :class:`VideoError` if the camera cannot be opened; iteration stops with a
+    VideoError when it disconnects (no frame for ``timeout_s``).
+    """
+
+    def __init__(self, index: int = 0, width: int | None = None, height: int | None = None,
+                 timeout_s: float = 2.0):
+        import cv2
+
+        self.index = index
+        self.timeout_s = timeout_s
+        self._cap = cv2.VideoCapture(index)
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise VideoError(
+                f"camera {index} could not be opened (is it connected, and not used by another program?)"
+            )
+        if width:
+            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        if height:
+            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        fps = self._cap.get(cv2.CAP_PROP_FPS) or 30.0
+        w = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        h = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self.info = VideoInfo(f"camera:{index}", w, h, float(fps), None, None)
+
+    def __enter__(self) -> "CameraSource":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+    def __iter__(self) -> Iterator[Frame]:
+        import time
+
+        import cv2
+
+        t0 = time.monotonic()
+        index = 0
+        last_ok = t0
+        while self._cap is not None:
+            ok, bgr = self._cap.read()
+            now = time.monotonic()
+            if not ok or bgr is None:
+                if now - last_ok > self.timeout_s:
+                    raise VideoError(f"camera {self.index} stopped sending frames (disconnected?)")
+                time.sleep(0.01)
+                continue
+            last_ok = now
+            yield Frame(index, (now - t0) * 1000.0, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            index += 1
+
+
+class VideoWriter:
+    """Write RGB frames to an H.264 mp4 (PyAV/libx264), atomically.
+
+    Frames go to a temporary file beside the target, renamed into place by :meth:`close`
+    only when writing succeeded; :meth:`abort` (or an exception inside ``with``) deletes it,
+    so no partial file is left pretending to be complete.
+    """
+
+    def __init__(self, path: str | os.PathLike, fps: float, size: tuple[int, int],
+                 crf: int = 23, preset: str = "veryfast"):
+        import av
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".formcheck-", suffix=".mp4", dir=self.path.parent)
+        os.close(fd)
+        self._tmp = Path(tmp)
+        w, h = size
+        # libx264 with yuv420p needs even dimensions
+        self._w, self._h = w - w % 2, h - h % 2
+        try:
+            self._container = av.open(str(self._tmp), mode="w")
+            rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(30)
+            self._stream = self._container.add_stream("libx264", rate=rate)
+            self._stream.width, self._stream.height = self._w, self._h
+            self._stream.pix_fmt = "yuv420p"
+            self._stream.options = {"crf": str(crf), "preset": preset}
+            self._stream.codec_context.thread_count = 1
+        except Exception as exc:
+            self._tmp.unlink(missing_ok=True)
+            raise VideoError(f"cannot write {self.path}: {_short(exc)}") from None
+        self.frames = 0
+
+    def write(self, rgb: NDArray[np.uint8]) -> None:
+        import av
+
+        if rgb.shape[0] != self._h or rgb.shape[1] != self._w:
+            rgb = np.ascontiguousarray(rgb[: self._h, : self._w])
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+        self.frames += 1
+
+    def close(self) -> Path:
+        if self._container is None:
+            return self.path
+        try:
+            for packet in self._stream.encode():
+                self._container.mux(packet)
+            self._container.close()
+            self._container = None
+            if self.frames == 0:
+                raise VideoError(f"no frames were written to {self.path}")
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            self.abort()
+            raise
+        return self.path
+
+    def abort(self) -> None:
+        if self._container is not None:
+            try:
+                self._container.close()
+            except Exception:  # the file is being thrown away anyway
+                pass
+            self._container = None
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> "VideoWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _short(exc: BaseException) -> str:
+    msg = str(exc).strip().splitlines()
+    return msg[0] if msg else type(exc).__name__
+
+
+def open_source(spec: str | int | os.PathLike):
+    """A camera index (int or digit string) or a video file path -> a frame source."""
+    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
+        return CameraSource(int(spec))
+    return VideoFileSource(spec)
