@@ -177,6 +177,13 @@ class Analyzer(ABC):
     def variant(self) -> str | None:
         return None
 
+    def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
+        """Signal name -> [(threshold value, label)], for plots (notebook, reports).
+
+        Empty by default; analyzers override it with the thresholds their checks use.
+        """
+        return {}
+
     def live_status(self) -> tuple[float | None, float | None, str]:
         """(current hold seconds in good form, hold target seconds, phase label)."""
         return None, None, ""
