@@ -69,6 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
                        description="List the pose models, where each is found, or fetch one.")
     m.add_argument("--fetch", choices=["lite", "full", "heavy"], help="download this model into "
                    "the user cache if it is not found anywhere")
+
+    f = sub.add_parser("fetch", help="fill models/ and sample_videos/ from their manifests",
+                       description="Fill the project's models/ and sample_videos/ folders as "
+                       "their MANIFEST.tsv lists: copied (SHA-256 checked) from ../shared or "
+                       "$FORMCHECK_SHARED when there, else downloaded from the official model "
+                       "address and the clips' source repositories. With neither flag: both.")
+    f.add_argument("--models", action="store_true", help="the pose model bundles")
+    f.add_argument("--samples", action="store_true", help="the labelled sample clips")
+    f.add_argument("--shared", metavar="DIR", help="folder holding models/ and sample_videos/ "
+                   "to copy from (default: $FORMCHECK_SHARED or ../shared)")
+    f.add_argument("--no-download", action="store_true", help="copy only; never download")
+    f.add_argument("--force", action="store_true",
+                   help="replace files whose SHA-256 differs from the manifest")
     return parser
 
 
@@ -155,23 +168,58 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from .models import VARIANTS, find_model, model_filename, search_dirs
+    from .models import VARIANTS, model_filename, resolve_model, search_dirs
 
     if args.fetch:
-        from .models import resolve_model
-
         print(resolve_model(args.fetch))
         return 0
-    print("search order:")
-    for label, folder in search_dirs():
-        print(f"  {label:<22} {folder}")
+    dirs = search_dirs()
+    print("search order (first found is used; --model-path overrides):")
+    for i, (label, folder) in enumerate(dirs, 1):
+        print(f"  {i}. {label:<20} {folder}")
     for v in VARIANTS:
-        p = find_model(v)
-        print(f"{model_filename(v):<28} {p if p else 'not found (downloaded on first use)'}")
+        name = model_filename(v)
+        found = [(label, folder / name) for label, folder in dirs
+                 if (folder / name).is_file() and (folder / name).stat().st_size > 0]
+        if not found:
+            print(f"{name:<28} not found (downloaded into the user cache on first use)")
+            continue
+        label, path = found[0]
+        print(f"{name:<28} {path} ({path.stat().st_size / 1e6:.1f} MB, {label})")
+        for label, path in found[1:]:
+            print(f"{'':<28}   also in {path} ({label})")
     return 0
 
 
-COMMANDS = {"analyze": cmd_analyze, "evaluate": cmd_evaluate, "models": cmd_models}
+def cmd_fetch(args) -> int:
+    from .assets import AssetError, fetch
+
+    folders = [name for name, on in (("models", args.models), ("sample_videos", args.samples))
+               if on] or ["models", "sample_videos"]
+    shared = Path(args.shared).expanduser() if args.shared else None
+    failed = 0
+
+    def report(r) -> None:
+        nonlocal failed
+        failed += not r.ok
+        print(f"  {r.file:<30} {r.how}" + (f": {r.detail}" if r.detail else ""),
+              file=sys.stderr if not r.ok else sys.stdout)
+
+    for name in folders:
+        print(f"{name}/")
+        try:
+            fetch(name, shared=shared, download=not args.no_download, force=args.force,
+                  on_report=report)
+        except AssetError as exc:
+            raise UserError(str(exc)) from None
+    if failed:
+        print(f"formcheck: error: {failed} file(s) could not be fetched", file=sys.stderr)
+        return 1
+    return 0
+
+
+COMMANDS = {"analyze": cmd_analyze, "evaluate": cmd_evaluate, "models": cmd_models,
+            "fetch": cmd_fetch}
 
 
 def main(argv: list[str] | None = None) -> int:
