@@ -1,0 +1,334 @@
+"""Geometry and machinery shared by the exercises done lying on the back (supine):
+``pelvic_tilt``, ``knee_to_chest`` and ``glute_bridge``.
+
+What is measured, in image pixels of one pose (y down), seen from the side:
+
+* **floor line** (:func:`feet_floor_deg`): a total-least-squares line
+  (:func:`~formcheck.geometry.floor_angle_from_points`) through both shoulders, heels and toes
+  - the parts that stay on the floor in a tilt or a bridge. The shoulder landmark is the joint
+  centre, a few centimetres above the mat, so this line leans about 4-6 deg toward the head
+  relative to the true floor; every threshold measured against it was set on the same line
+  (clip evidence is quoted next to each number). Clamped to +-30 deg by the fit.
+* **trunk elevation** (``trunk_elev``): signed angle of the shoulder->hip segment above that
+  floor line, degrees. Lying flat it reads the 5-8 deg lean above; a bridge top reads 18-22.
+* **hip angle** (``hip_angle``): shoulder-hip-knee angle, degrees (180 = straight line).
+* **knee angle** (``knee_angle``): hip-knee-ankle angle, degrees.
+* **up**: unit vector away from the floor (:func:`~formcheck.geometry.up_vector`), used to tell
+  "above" from "below" a line whichever way the person lies.
+
+Scalar ``math`` is used instead of the vectorised helpers in :mod:`formcheck.geometry` (same
+definitions): one frame is a handful of points, and numpy's per-call overhead would dominate the
+per-frame budget (< 0.5 ms).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ..geometry import floor_angle_from_points
+from ..pose import Landmark, Pose, side_landmark
+from ..results import FaultSpan
+from ..view import body_yaw_deg
+from .base import Analyzer, FrameEval
+
+Point = tuple[float, float]
+
+#: landmarks that rest on the floor in a tilt or a bridge (both sides)
+_FEET_FLOOR = [
+    Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER,
+    Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL,
+    Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX,
+]
+
+
+# ---- scalar geometry (same conventions as formcheck.geometry) ---------------------------------
+def pt(pose: Pose, lm: int) -> Point:
+    x, y = pose.px[int(lm)]
+    return float(x), float(y)
+
+
+def angle3(a: Point, b: Point, c: Point) -> float:
+    """Angle ABC at ``b``, degrees in [0, 180]; NaN if a point is missing or degenerate."""
+    bax, bay = a[0] - b[0], a[1] - b[1]
+    bcx, bcy = c[0] - b[0], c[1] - b[1]
+    n = math.hypot(bax, bay) * math.hypot(bcx, bcy)
+    if not n > 1e-9:  # also catches NaN
+        return math.nan
+    cos = max(-1.0, min(1.0, (bax * bcx + bay * bcy) / n))
+    return math.degrees(math.acos(cos))
+
+
+def seg_deg(p: Point, q: Point) -> float:
+    """Direction of p->q, degrees, counter-clockwise in a y-up drawing (geometry.segment_angle)."""
+    return math.degrees(math.atan2(-(q[1] - p[1]), q[0] - p[0]))
+
+
+def elevation_deg(p: Point, q: Point, floor_deg: float) -> float:
+    """Signed angle of p->q above the floor line, [-90, 90] (geometry.elevation)."""
+    a = (seg_deg(p, q) - floor_deg + 180.0) % 360.0 - 180.0
+    if abs(a) > 90.0:
+        a = math.copysign(180.0 - abs(a), a)
+    return a
+
+
+def up_vec(floor_deg: float) -> Point:
+    """Image unit vector away from the floor (geometry.up_vector)."""
+    f = math.radians(floor_deg)
+    return -math.sin(f), -math.cos(f)
+
+
+def height(p: Point, ref: Point, up: Point) -> float:
+    """How far p lies above ref along ``up`` (pixels)."""
+    return (p[0] - ref[0]) * up[0] + (p[1] - ref[1]) * up[1]
+
+
+def dist(p: Point, q: Point) -> float:
+    return math.hypot(q[0] - p[0], q[1] - p[1])
+
+
+def offset_above_line(p: Point, a: Point, b: Point, up: Point) -> float:
+    """Perpendicular distance of p from the line a-b (pixels), positive on the ``up`` side."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    n = math.hypot(dx, dy)
+    if not n > 1e-9:
+        return math.nan
+    nx, ny = -dy / n, dx / n  # a unit normal of the line
+    if nx * up[0] + ny * up[1] < 0:
+        nx, ny = -nx, -ny
+    return (p[0] - a[0]) * nx + (p[1] - a[1]) * ny
+
+
+def bend_above_line(p: Point, a: Point, b: Point, up: Point) -> float:
+    """``180 - angle(a, p, b)``, positive when p lies on the ``up`` side of the line a-b
+    (geometry.deviation_from_line_deg)."""
+    bend = 180.0 - angle3(a, p, b)
+    mid = ((a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0)
+    side = (p[0] - mid[0]) * up[0] + (p[1] - mid[1]) * up[1]
+    return bend if side >= 0 else -bend
+
+
+def feet_floor_deg(pose: Pose, min_vis: float = 0.3) -> float:
+    """Floor direction (degrees) from shoulders, heels and toes (see module docstring).
+
+    Points seen with visibility below ``min_vis`` (guessed by the model) are left out."""
+    idx = [i for i in _FEET_FLOOR if pose.vis(i) >= min_vis]
+    return floor_angle_from_points(pose.px[idx]) if len(idx) >= 2 else 0.0
+
+
+def trunk_length(pose: Pose, side: str) -> float:
+    """Shoulder-hip distance of ``side`` in pixels: the body-size unit of lying exercises."""
+    return dist(pt(pose, side_landmark(side, "shoulder")), pt(pose, side_landmark(side, "hip")))
+
+
+# ---- shared parameters and machinery ---------------------------------------------------------
+@dataclass(frozen=True)
+class LyingParams:
+    """Numbers shared by the lying exercises (each exercise's Params embeds a copy)."""
+
+    #: the trunk (shoulder-hip line) is lying when it is within this of image horizontal.
+    #: A bridge top measures 18-22 deg (glute_bridge_01), sitting up or standing 60-90.
+    lying_max_incline_deg: float = 45.0
+    #: on the back, the knee is never far below the hip (on all fours it is a thigh length,
+    #: about 0.9 trunk lengths, below). Straight legs lying read about 0 (knee_to_chest_01).
+    knee_below_hip_max: float = 0.35
+    #: wrong_view: body yaw (formcheck.view, 90 = pure side view) below this is a front/back
+    #: view. Side clips measure 61-86 deg, knee_to_chest_01 (from above, oblique) 44-50, and
+    #: the labelled frontal end of sitting_01 35 deg.
+    front_view_max_yaw_deg: float = 40.0
+    #: ... sustained this long (turning over or reaching for the camera is not a wrong view)
+    wrong_view_min_s: float = 1.0
+    #: holds and lowering speed are timed only when frames are at most this far apart
+    #: (median): GIF-derived clips at 3.33 fps (0.3 s) cannot time a 3 s hold to the label's
+    #: satisfaction (pelvic_tilt_03, knee_to_chest_01 mark hold_too_short unmeasurable).
+    max_timing_dt_s: float = 0.25
+    #: a landmark used for a secondary measure (far leg, feet) counts as seen above this
+    aux_visibility: float = 0.3
+
+
+class FrameClock:
+    """Median spacing of recent frames (seconds), to know whether timing checks are possible."""
+
+    def __init__(self, n: int = 15):
+        self._dts: deque[float] = deque(maxlen=n)
+        self._last: float | None = None
+
+    def tick(self, t_s: float) -> None:
+        if self._last is not None and t_s > self._last:
+            self._dts.append(t_s - self._last)
+        self._last = t_s
+
+    @property
+    def dt(self) -> float:
+        return float(np.median(self._dts)) if self._dts else math.nan
+
+
+class LyingAnalyzer(Analyzer):
+    """Common part of the supine analyzers: frame spacing, sustained wrong_view, too_fast limit
+    from Params, and the timing-measurability rule. Subclass Params must have ``lying``
+    (:class:`LyingParams`) and ``too_fast_deg_s``."""
+
+    #: name of the per-exercise timed checks that need a usable frame rate
+    timed_checks: ClassVar[tuple[str, ...]] = ("hold_too_short",)
+
+    def reset(self) -> None:
+        super().reset()
+        self.too_fast_deg_s = float(self.params.too_fast_deg_s)  # type: ignore[attr-defined]
+        self.clock = FrameClock()
+        self._coarse_reason: str | None = None
+
+    def update(self, pose: Pose | None, t_ms: float | None = None):
+        if pose is not None or t_ms is not None:
+            self.clock.tick((pose.timestamp_ms if t_ms is None else t_ms) / 1000.0)
+        return super().update(pose, t_ms)
+
+    @property
+    def lp(self) -> LyingParams:
+        return self.params.lying  # type: ignore[attr-defined]
+
+    def timing_ok(self) -> bool:
+        """Whether frames come often enough to time holds and lowering (see LyingParams)."""
+        dt = self.clock.dt
+        if math.isfinite(dt) and dt > self.lp.max_timing_dt_s:
+            self._coarse_reason = (
+                f"frames are {dt:.2f} s apart (over {self.lp.max_timing_dt_s:.2f} s): "
+                "too coarse to time a hold"
+            )
+            return False
+        return True
+
+    def body_view(self, pose: Pose, ev: FrameEval) -> bool:
+        """Adds the body yaw to ``ev.signals``; returns True when the view is front/back."""
+        yaw = body_yaw_deg(pose)
+        ev.signals["body_yaw"] = yaw
+        front = math.isfinite(yaw) and yaw < self.lp.front_view_max_yaw_deg
+        ev.view = "front" if front else "side"
+        return front
+
+    def view_step(self, ev: FrameEval) -> None:
+        """wrong_view: a front/back view sustained for ``wrong_view_min_s`` (debounced here,
+        not per frame, so a person turning over does not trigger it)."""
+        yaw = ev.signals.get("body_yaw", math.nan)
+        if not math.isfinite(yaw):
+            self.tracker.update("wrong_view", None, ev.t_s, self.cue("wrong_view"))
+            return
+        self.measured.add("wrong_view")
+        self.tracker.update(
+            "wrong_view", yaw < self.lp.front_view_max_yaw_deg, ev.t_s, self.cue("wrong_view"),
+            value=yaw, min_on_s=self.lp.wrong_view_min_s, worse="min",
+        )
+
+    def is_supine(self, pose: Pose, side: str, up: Point) -> bool:
+        """Lying on the back: trunk near horizontal and the knee not below the hip."""
+        sh = pt(pose, side_landmark(side, "shoulder"))
+        hp = pt(pose, side_landmark(side, "hip"))
+        kn = pt(pose, side_landmark(side, "knee"))
+        incline = abs(elevation_deg(sh, hp, 0.0))
+        trunk = dist(sh, hp)
+        if not (incline <= self.lp.lying_max_incline_deg and trunk > 1e-6):
+            return False
+        return height(kn, hp, up) / trunk > -self.lp.knee_below_hip_max
+
+    def add_event(self, check: str, start_s: float, end_s: float, value: float | None = None,
+                  side: str | None = None) -> None:
+        """Record an event-type fault (a hold released too early, a fast lowering...)."""
+        self.measured.add(check)
+        self.not_measurable.pop(check, None)
+        self.tracker.add(FaultSpan(check, start_s, end_s, self.cue(check), side, end_s, value))
+
+    def mark_measured(self, check: str) -> None:
+        self.measured.add(check)
+        self.not_measurable.pop(check, None)
+
+    def mark_unmeasurable(self, check: str, reason: str) -> None:
+        if check not in self.measured:
+            self.not_measurable.setdefault(check, reason)
+
+    def finish_timing(self) -> None:
+        """At the end: timed checks never judged because of the frame rate say why."""
+        self.timing_ok()
+        if self._coarse_reason:
+            for check in self.timed_checks:
+                self.mark_unmeasurable(check, self._coarse_reason)
+
+
+class BaselineFollower:
+    """The resting level of a signal that rises during the movement: follows the signal down
+    at once (after ``down_tau_s`` smoothing) and up only slowly (``up_tau_s``), and not at all
+    while ``frozen`` (during a rep), so a held position never becomes the new rest level."""
+
+    def __init__(self, up_tau_s: float, down_tau_s: float = 0.0):
+        self.up_tau_s, self.down_tau_s = up_tau_s, down_tau_s
+        self.value: float | None = None
+        self._t: float | None = None
+
+    def update(self, x: float, t_s: float, frozen: bool = False) -> float:
+        if not math.isfinite(x):
+            return math.nan if self.value is None else self.value
+        if self.value is None or self._t is None:
+            self.value, self._t = x, t_s
+            return x
+        dt = max(0.0, min(t_s - self._t, 1.0))
+        self._t = t_s
+        if x < self.value:
+            a = 1.0 if self.down_tau_s <= 0 else 1.0 - math.exp(-dt / self.down_tau_s)
+            self.value += a * (x - self.value)
+        elif not frozen:
+            self.value += (1.0 - math.exp(-dt / self.up_tau_s)) * (x - self.value)
+        return self.value
+
+
+class SwingDetector:
+    """On/off state of a movement read as a swing of a signal away from its own rest level.
+
+    * At rest, the rest level follows the signal down at once and up slowly (``rest_tau_s``);
+      the movement starts when the signal rises ``rise`` above it.
+    * During the movement the peak is tracked; it ends when the signal has dropped back from
+      the peak by ``max(min_drop, drop_frac * (peak - rest))`` - released about half-way.
+    * Either switch needs the condition to hold for ``min_s`` (debounce).
+
+    Reading the release from the peak, not from a fixed level, keeps counting when the rest
+    level wanders by a few degrees between reps (pelvic_tilt_01 rests at 119-125 deg).
+    """
+
+    def __init__(self, rise: float, min_drop: float, drop_frac: float = 0.5,
+                 min_s: float = 0.0, rest_tau_s: float = 4.0):
+        if rise <= 0 or min_drop <= 0 or not 0 < drop_frac < 1 or min_s < 0 or rest_tau_s <= 0:
+            raise ValueError("SwingDetector: rise, min_drop, rest_tau_s > 0, 0 < drop_frac < 1, "
+                             "min_s >= 0")
+        self.rise, self.min_drop, self.drop_frac, self.min_s = rise, min_drop, drop_frac, min_s
+        self.rest = BaselineFollower(up_tau_s=rest_tau_s)
+        self.state = False
+        self.peak = math.nan
+        self._pending: float | None = None
+
+    @property
+    def rest_level(self) -> float:
+        return math.nan if self.rest.value is None else self.rest.value
+
+    def update(self, x: float, t_s: float) -> bool:
+        if not math.isfinite(x):
+            return self.state
+        rest = self.rest.update(x, t_s, frozen=self.state)
+        if not self.state:
+            want = x - rest > self.rise
+        else:
+            self.peak = max(self.peak, x)
+            drop = max(self.min_drop, self.drop_frac * (self.peak - rest))
+            want = not (self.peak - x > drop)
+        if want == self.state:
+            self._pending = None
+            return self.state
+        if self._pending is None:
+            self._pending = t_s
+        if t_s - self._pending >= self.min_s:
+            self.state, self._pending = want, None
+            if want:
+                self.peak = x
+            else:
+                self.rest.value = x  # the new rest starts where the release ended
+        return self.state
