@@ -332,3 +332,24 @@ class SwingDetector:
             else:
                 self.rest.value = x  # the new rest starts where the release ended
         return self.state
+
+
+class Smoother:
+    """Exponential moving average with a time constant (s), for uneven frame spacing."""
+
+    def __init__(self, tau_s: float):
+        if tau_s <= 0:
+            raise ValueError("Smoother: tau_s must be > 0")
+        self.tau_s = tau_s
+        self.value: float | None = None
+        self._t: float | None = None
+
+    def update(self, x: float, t_s: float) -> float:
+        if math.isfinite(x):
+            if self.value is None or self._t is None:
+                self.value = x
+            else:
+                dt = max(0.0, min(t_s - self._t, 1.0))
+                self.value += (1.0 - math.exp(-dt / self.tau_s)) * (x - self.value)
+            self._t = t_s
+        return math.nan if self.value is None else self.value

@@ -1,0 +1,220 @@
+"""Single Knee-to-Chest: lying on the back, pull one knee toward the chest with the other foot
+on the floor, hold 15-30 s, then the other side. Camera at the side.
+
+Per leg, ``hip_flex_<side>`` is the angle between the trunk (near hip -> near shoulder) and
+that leg's thigh (hip -> knee), degrees: a knee pulled to the chest closes it to 45-80 deg
+(knee_to_chest_01), lying with the knees bent reads 115-135 (pelvic_tilt_01,
+glute_bridge_01), a straight leg 165-171. The held leg is the one with the angle under the
+hold threshold (per-leg hysteresis, so jitter never splits a hold); its side is the person's
+own side. Both legs are measured even from the side: MediaPipe places the far leg, and it is
+used only where its visibility is at least ``LyingParams.aux_visibility``.
+
+The other checks are measured against the **back line** (near shoulder -> near hip): lying on
+the back both joint centres sit at about the same height above the mat, so the line runs
+parallel to the floor whichever way the camera is tilted, and a hold (which rotates the
+pelvis) does not move it much.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..geometry import floor_angle_from_points
+from ..pose import Landmark, Pose, side_landmark
+from ..results import Hold, Rep
+from .base import FrameEval, HoldTimer, Hysteresis
+from .lying import (
+    LyingAnalyzer,
+    LyingParams,
+    bend_above_line,
+    dist,
+    offset_above_line,
+    pt,
+    up_vec,
+)
+
+SIDES = ("left", "right")
+_OTHER = {"left": "right", "right": "left"}
+
+
+def _vec_angle(o1: tuple[float, float], p1: tuple[float, float],
+               o2: tuple[float, float], p2: tuple[float, float]) -> float:
+    """Angle (deg, 0-180) between the vectors o1->p1 and o2->p2; NaN if degenerate."""
+    ax, ay = p1[0] - o1[0], p1[1] - o1[1]
+    bx, by = p2[0] - o2[0], p2[1] - o2[1]
+    n = math.hypot(ax, ay) * math.hypot(bx, by)
+    if not n > 1e-9:
+        return math.nan
+    return math.degrees(math.acos(max(-1.0, min(1.0, (ax * bx + ay * by) / n))))
+
+
+@dataclass(frozen=True)
+class KneeToChestParams:
+    #: a leg is held to the chest when its trunk-thigh angle drops below this (deg) ...
+    #: held knees measure 46-78 (knee_to_chest_01), bent knees resting 115-135.
+    hold_enter_deg: float = 95.0
+    #: ... and released when it opens past this (hysteresis)
+    hold_exit_deg: float = 105.0
+    #: the angle must stay past a threshold this long before the state switches (s)
+    switch_min_s: float = 0.3
+    #: shorter holds are passes through the position, not holds (s)
+    min_hold_s: float = 1.0
+    #: spec: the stretch released before 15 s is hold_too_short (also the live hold target)
+    hold_min_s: float = 15.0
+    #: opposite_leg_lifted: the other heel's height above the back line, in trunk lengths.
+    #: Heels on the mat measure -0.17 (pelvic_tilt_01, glute_bridge_01) to -0.6
+    #: (knee_to_chest_01, filmed from above); 0 means the heel has risen to the level of the
+    #: hip joint - a foot clearly off the floor.
+    opposite_heel_max: float = 0.0
+    #: head_lifted: the neck's bend up from the back line (hip->shoulder vs shoulder->ear),
+    #: deg. Head resting on the mat: 17-22 (pelvic_tilt_01, knee_to_chest_01); curling the
+    #: head and shoulders up adds 30 deg or more.
+    head_lift_max_deg: float = 45.0
+    #: too_fast: hip angle speed sustained over 0.2 s (deg/s), spec start value
+    too_fast_deg_s: float = 120.0
+    lying: LyingParams = field(default_factory=LyingParams)
+
+
+class KneeToChestAnalyzer(LyingAnalyzer):
+    exercise_id = "knee_to_chest"
+    Params = KneeToChestParams
+    timed_checks = ("hold_too_short",)
+
+    def reset(self) -> None:
+        super().reset()
+        p: KneeToChestParams = self.params
+        self.legs = {s: Hysteresis(p.hold_enter_deg, p.hold_exit_deg, rising=False,
+                                   min_s=p.switch_min_s) for s in SIDES}
+        self.timer = HoldTimer(release_s=0.0, min_hold_s=p.min_hold_s)
+        self._side: str | None = None  # leg held now
+        self._released_holds = 0
+        self._phase = ""
+
+    def required_landmarks(self, side: str) -> list[Landmark]:
+        return [side_landmark(side, n) for n in ("shoulder", "hip", "knee")]
+
+    def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
+        p: KneeToChestParams = self.params
+        hold = [(p.hold_enter_deg, "held"), (p.hold_exit_deg, "released")]
+        return {
+            "hip_flex_left": hold, "hip_flex_right": hold,
+            "opposite_heel": [(p.opposite_heel_max, "opposite_leg_lifted")],
+            "head_lift": [(p.head_lift_max_deg, "head_lifted")],
+        }
+
+    def evaluate(self, pose: Pose) -> FrameEval:
+        p: KneeToChestParams = self.params
+        aux = self.lp.aux_visibility
+        side = pose.near_side()
+        ev = FrameEval(pose.timestamp_ms / 1000.0, side=side)
+        front = self.body_view(pose, ev)
+        sh, hp = pt(pose, side_landmark(side, "shoulder")), pt(pose, side_landmark(side, "hip"))
+        back = [side_landmark(s, n) for s in SIDES for n in ("shoulder", "hip")]
+        floor = floor_angle_from_points(pose.px[[i for i in back if pose.vis(i) >= aux]])
+        up = up_vec(floor)
+        trunk = dist(sh, hp)
+        flex: dict[str, float] = {}
+        for s in SIDES:
+            h, k = side_landmark(s, "hip"), side_landmark(s, "knee")
+            seen = s == side or (pose.vis(h) >= aux and pose.vis(k) >= aux)
+            flex[s] = _vec_angle(hp, sh, pt(pose, h), pt(pose, k)) if seen else math.nan
+            ev.signals[f"hip_flex_{s}"] = flex[s]
+        ear = side_landmark(side, "ear")
+        head_lift = (-bend_above_line(sh, hp, pt(pose, ear), up)
+                     if pose.vis(ear) >= aux else math.nan)
+        ev.signals["head_lift"] = head_lift
+        if front:
+            reason = "front/back view: the legs and head need a side view"
+            ev.checks.update(opposite_leg_lifted=reason, head_lifted=reason,
+                             not_in_position=reason)
+            return ev
+        ev.in_position = self.is_supine(pose, side, up)
+        if not ev.in_position:
+            return ev
+        ev.motion.update({f"hip_{s}": flex[s] for s in SIDES if math.isfinite(flex[s])})
+        ev.checks["head_lifted"] = (head_lift > p.head_lift_max_deg if math.isfinite(head_lift)
+                                    else "ear not visible")
+        ev.signals["head_lifted"] = head_lift
+        # the held leg as this frame alone shows it: the more bent one, if bent enough
+        cands = [s for s in SIDES if math.isfinite(flex[s]) and flex[s] < p.hold_exit_deg]
+        if not cands:
+            ev.checks["opposite_leg_lifted"] = False
+            return ev
+        held = min(cands, key=lambda s: flex[s])
+        other = _OTHER[held]
+        heel = side_landmark(other, "heel")
+        if pose.vis(heel) >= aux and trunk > 1e-6:
+            heel_h = offset_above_line(pt(pose, heel), sh, hp, up) / trunk
+        else:
+            heel_h = math.nan
+        ev.signals["opposite_heel"] = heel_h
+        both_pulled = math.isfinite(flex[other]) and flex[other] < p.hold_enter_deg
+        if math.isfinite(heel_h) or both_pulled:
+            lifted = both_pulled or heel_h > p.opposite_heel_max
+            ev.checks["opposite_leg_lifted"] = lifted
+            ev.signals["opposite_leg_lifted"] = heel_h
+        else:
+            ev.checks["opposite_leg_lifted"] = "the other foot is not visible"
+        return ev
+
+    def step(self, ev: FrameEval) -> None:
+        self.view_step(ev)
+        if ev.view == "front" or not ev.in_position:
+            self.timer.pause(ev.t_s)
+            self._phase = "" if ev.in_position else "get in position"
+            return
+        on = {s: self.legs[s].update(ev.signals[f"hip_flex_{s}"], ev.t_s) for s in SIDES}
+        held = [s for s in SIDES if on[s]]
+        side = None
+        if held:
+            side = min(held, key=lambda s: ev.signals[f"hip_flex_{s}"]
+                       if math.isfinite(ev.signals[f"hip_flex_{s}"]) else math.inf)
+            if self._side in held:
+                side = self._side  # keep the current hold's side while it lasts
+        if self._side is not None and side != self._side:
+            self._end_hold(self.timer.close(), self._side, released=True)
+        good = not any(ev.checks.get(c) is True for c in ("opposite_leg_lifted", "head_lifted"))
+        ended = self.timer.update(ev.t_s, side is not None, good)
+        if ended is not None:
+            self._end_hold(ended, self._side, released=True)
+        self._side = side
+        self._phase = f"holding {side}" if side else "rest"
+
+    def _end_hold(self, hold: Hold | None, side: str | None, released: bool) -> None:
+        if hold is None:
+            return
+        p: KneeToChestParams = self.params
+        hold.side = side
+        self.holds.append(hold)
+        faults = []
+        if released:
+            self._released_holds += 1
+            if self.timing_ok():
+                if hold.duration_s < p.hold_min_s:
+                    self.add_event("hold_too_short", hold.start_s, hold.end_s,
+                                   hold.duration_s, side=side)
+                    faults.append("hold_too_short")
+                else:
+                    self.mark_measured("hold_too_short")
+        self.reps.append(Rep(index=len(self.reps) + 1, start_s=hold.start_s, end_s=hold.end_s,
+                             side=side, hold_s=hold.good_s, good=not faults, faults=faults))
+
+    def pause(self, t_s: float) -> None:
+        self.timer.pause(t_s)
+
+    def finish(self) -> None:
+        # a hold still going when the stream ends counts, but is not judged too short
+        self._end_hold(self.timer.close(), self._side, released=False)
+        self.finish_timing()
+        sides = {h.side for h in self.holds if h.side}
+        if self._released_holds == 0:
+            self.mark_unmeasurable("one_side_only", "no hold was completed")
+        elif len(sides) == 1:
+            t = self.t_last
+            self.add_event("one_side_only", t, t, side=next(iter(sides)))
+        else:
+            self.mark_measured("one_side_only")
+
+    def live_status(self) -> tuple[float | None, float | None, str]:
+        return self.timer.current_good_s, self.params.hold_min_s, self._phase
