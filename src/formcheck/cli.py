@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--exercise", "-e", required=True, choices=list(EXERCISE_IDS),
                    metavar="ID", help="exercise id: " + ", ".join(EXERCISE_IDS))
     a.add_argument("--json", metavar="FILE", help="write the result as JSON here")
+    a.add_argument("--report", metavar="FILE", help="write a self-contained HTML report here")
     a.add_argument("--out-video", metavar="FILE", help="write the annotated video (H.264 mp4)")
     a.add_argument("--no-smoothing", action="store_true", help="disable landmark smoothing")
     a.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
@@ -82,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--no-download", action="store_true", help="copy only; never download")
     f.add_argument("--force", action="store_true",
                    help="replace files whose SHA-256 differs from the manifest")
+    from .batch import add_batch_parser
+
+    add_batch_parser(sub)
     return parser
 
 
@@ -123,6 +127,10 @@ def cmd_analyze(args) -> int:
     doc = result_document(analysis, {"model": args.model})
     if args.json:
         _write_json_atomic(Path(args.json), doc)
+    if args.report:
+        from .report import write_clip_report
+
+        write_clip_report(args.report, analysis, doc, video)
     if not args.quiet:
         print(DISCLAIMER, file=sys.stderr)
         print(format_summary(doc))
@@ -157,6 +165,15 @@ def _write_json_atomic(path: Path, doc: dict) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n")
     os.replace(tmp, path)
+
+
+def cmd_batch(args) -> int:
+    from .batch import BatchError, main_batch
+
+    try:
+        return main_batch(args)
+    except BatchError as exc:
+        raise UserError(str(exc)) from None
 
 
 def cmd_evaluate(args) -> int:
@@ -219,7 +236,7 @@ def cmd_fetch(args) -> int:
 
 
 COMMANDS = {"analyze": cmd_analyze, "evaluate": cmd_evaluate, "models": cmd_models,
-            "fetch": cmd_fetch}
+            "fetch": cmd_fetch, "batch": cmd_batch}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,464 @@
+"""Score many clips: ``formcheck batch INPUTS... --exercise ID|auto --out DIR [--jobs N]``.
+
+Each clip goes through the same analysis as ``formcheck analyze`` (in a worker process), and
+gets the same JSON document (``DIR/<clip>.json``). ``DIR/scores.csv`` has one row per clip,
+sorted by clip name, with the form score (:mod:`formcheck.score`); ``DIR/report.html`` is a
+self-contained summary. A clip that cannot be read becomes an ``error`` row; the rest still
+score.
+
+Resuming: each clip's result is recorded under ``DIR/.formcheck-batch/`` with a key made of
+the clip's bytes, the model file's bytes, the formcheck version and the analysis options. A
+re-run skips every clip whose key is unchanged and whose JSON is still there, so an
+interrupted batch picks up where it stopped; error rows are retried (cheap for a broken file,
+and a crashed worker gets another chance). Output files hold no timestamps and floats are rounded, so re-runs are byte-identical.
+
+Backends: ``local`` (a ``ProcessPoolExecutor`` with the spawn start method; one worker with
+the full model keeps about one core busy) and ``dask`` (:mod:`formcheck.distributed`).
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import hashlib
+import io
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .score import form_score
+
+VIDEO_EXTS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".gif", ".wmv")
+STATE_DIR = ".formcheck-batch"
+STATE_VERSION = 1
+AUTO = "auto"
+
+
+class BatchError(Exception):
+    """A problem with the batch's inputs or options (user-facing message)."""
+
+
+@dataclass(frozen=True)
+class ClipOptions:
+    """What decides a clip's result, besides its bytes and the model file (part of the key)."""
+
+    exercise: str  # exercise id or "auto"
+    model: str = "full"
+    model_path: str | None = None
+    smoothing: bool = True
+
+
+@dataclass(frozen=True)
+class Job:
+    clip: str  # output name (unique within the batch)
+    path: str
+    key: str
+
+
+@dataclass
+class ClipOutcome:
+    """What a worker sends back: the analyze document, or an error message."""
+
+    clip: str
+    doc: dict | None = None
+    error: str | None = None
+
+
+@dataclass
+class BatchSummary:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    scored: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    out: Path = Path(".")
+
+
+# ---- inputs --------------------------------------------------------------------------------
+
+def collect_inputs(inputs: Iterable[str]) -> list[Path]:
+    """Files, folders (their video files, recursively) and glob patterns -> sorted unique files.
+
+    A file named explicitly is taken whatever its extension (so a broken file becomes an error
+    row); folders and globs contribute files with a video extension. A name that matches
+    nothing is a :class:`BatchError`.
+    """
+    found: dict[str, Path] = {}
+    for spec in inputs:
+        p = Path(spec).expanduser()
+        if p.is_file():
+            found.setdefault(str(p.resolve()), p)
+        elif p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix.lower() in VIDEO_EXTS:
+                    found.setdefault(str(f.resolve()), f)
+        elif glob.has_magic(spec):
+            hits = [Path(h) for h in sorted(glob.glob(os.path.expanduser(spec), recursive=True))]
+            hits = [h for h in hits if h.is_file() and h.suffix.lower() in VIDEO_EXTS]
+            if not hits:
+                raise BatchError(f"no video files match {spec}")
+            for h in hits:
+                found.setdefault(str(h.resolve()), h)
+        else:
+            raise BatchError(f"no such file or folder: {spec}")
+    return sorted(found.values(), key=lambda q: (q.name, str(q.resolve())))
+
+
+def clip_names(paths: list[Path]) -> list[str]:
+    """Output names: the file name's stem, with a short path hash where two stems collide."""
+    stems = [p.stem for p in paths]
+    out = []
+    for p, stem in zip(paths, stems):
+        if stems.count(stem) > 1:
+            digest = hashlib.sha256(str(p.resolve()).encode()).hexdigest()[:8]
+            stem = f"{stem}-{digest}"
+        out.append(stem)
+    return out
+
+
+def _sha256(path: str | os.PathLike) -> str:
+    from .track import file_sha256
+
+    return file_sha256(path)
+
+
+def model_sha256(options: ClipOptions) -> str:
+    from .models import resolve_model
+
+    return _sha256(resolve_model(options.model, options.model_path))
+
+
+def job_key(path: str | os.PathLike, options: ClipOptions, model_hash: str) -> str:
+    """Content key of one clip's result: clip bytes + model bytes + version + options."""
+    from . import __version__
+
+    try:
+        clip_hash = _sha256(path)
+    except OSError as exc:  # unreadable: key on the error, so it is retried once readable
+        clip_hash = f"unreadable:{type(exc).__name__}"
+    opts = {k: v for k, v in asdict(options).items() if k != "model_path"}
+    payload = json.dumps(
+        {"v": STATE_VERSION, "clip": clip_hash, "model": model_hash, "formcheck": __version__,
+         "options": opts},
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# ---- one clip (runs in a worker) ------------------------------------------------------------
+
+def analysis_options(options: ClipOptions, exercise: str):
+    from .estimator import EstimatorOptions
+    from .pipeline import AnalysisOptions
+    from .smoothing import OneEuroParams
+
+    return AnalysisOptions(
+        exercise=exercise,
+        estimator=EstimatorOptions(model=options.model, model_path=options.model_path),
+        smoothing=OneEuroParams() if options.smoothing else None,
+    )
+
+
+def analyze_clip(path: str | os.PathLike, options: ClipOptions):
+    """The :class:`pipeline.Analysis` of one clip, by the same path as ``formcheck analyze``."""
+    from . import pipeline
+
+    if hasattr(pipeline, "analyze_path"):  # handles --exercise auto (and fixed ids)
+        return pipeline.analyze_path(path, analysis_options(options, options.exercise))
+    if options.exercise == AUTO:
+        raise BatchError("--exercise auto is not available in this version")
+    return pipeline.analyze_video(path, analysis_options(options, options.exercise))
+
+
+def clip_document(analysis, options: ClipOptions) -> dict:
+    """The JSON document ``formcheck analyze --json`` writes for this analysis."""
+    from .pipeline import result_document
+
+    return result_document(analysis, {"model": options.model})
+
+
+def score_one(clip: str, path: str, options: ClipOptions) -> ClipOutcome:
+    """Worker entry point: analyse one clip; any failure becomes an error outcome."""
+    try:
+        analysis = analyze_clip(path, options)
+        return ClipOutcome(clip, doc=clip_document(analysis, options))
+    except Exception as exc:  # one bad clip must not stop the batch: report it in its row
+        return ClipOutcome(clip, error=_short_error(exc, path))
+
+
+def _short_error(exc: BaseException, path: str | os.PathLike | None = None) -> str:
+    msg = " ".join(str(exc).split())
+    if path is not None:  # rows must not depend on the folder the batch ran from
+        for form in {str(Path(path).resolve()), str(path)}:
+            msg = msg.replace(form, Path(path).name)
+    return f"{type(exc).__name__}: {msg}"[:300]
+
+
+# ---- rows and files --------------------------------------------------------------------------
+
+BASE_COLUMNS = [
+    "clip", "exercise", "status", "form_score", "reps", "good_reps", "holds", "hold_s",
+    "hold_good_s", "duration_s", "coverage", "fault_ids",
+]
+FAULT_PREFIX = "fault_s:"
+
+
+def row_from_doc(clip: str, doc: dict) -> dict[str, Any]:
+    fs = form_score(doc)
+    reps = doc.get("reps") or []
+    holds = doc.get("holds") or []
+    return {
+        "clip": clip,
+        "exercise": doc.get("exercise", ""),
+        "status": "ok" if doc.get("frames_with_pose") else "no_pose",
+        "form_score": fs.score,
+        "reps": len(reps),
+        "good_reps": sum(1 for r in reps if r.get("good", True)),
+        "holds": len(holds),
+        "hold_s": round(sum(h["end_s"] - h["start_s"] for h in holds), 3),
+        "hold_good_s": round(sum(h["good_s"] for h in holds), 3),
+        "duration_s": doc.get("duration_s", 0.0),
+        "coverage": doc.get("coverage", 0.0),
+        "fault_ids": " ".join(doc.get("fault_ids") or []),
+        "faults": fs.fault_s,
+        "error": "",
+    }
+
+
+def error_row(clip: str, exercise: str, error: str) -> dict[str, Any]:
+    return {"clip": clip, "exercise": "" if exercise == AUTO else exercise, "status": "error",
+            "form_score": None, "reps": None, "good_reps": None, "holds": None, "hold_s": None,
+            "hold_good_s": None, "duration_s": None, "coverage": None, "fault_ids": "",
+            "faults": {}, "error": error}
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.3f}".rstrip("0").rstrip(".") if v == v else "nan"
+    return str(v)
+
+
+def scores_csv(rows: list[dict[str, Any]]) -> str:
+    """CSV text: base columns, one ``fault_s:<check>`` column per check seen, then error."""
+    checks = sorted({c for r in rows for c in r["faults"]})
+    header = BASE_COLUMNS + [FAULT_PREFIX + c for c in checks] + ["error"]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for r in sorted(rows, key=lambda r: r["clip"]):
+        vals = [_fmt(r[c]) for c in BASE_COLUMNS]
+        if r["status"] == "error":
+            vals += ["" for _ in checks]
+        else:
+            vals += [_fmt(float(r["faults"].get(c, 0.0))) for c in checks]
+        w.writerow(vals + [r["error"]])
+    return buf.getvalue()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def document_text(doc: dict) -> str:
+    """Exactly the bytes ``formcheck analyze --json`` writes."""
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+
+
+def _state_path(out: Path, clip: str) -> Path:
+    return out / STATE_DIR / f"{clip}.json"
+
+
+def _load_state(out: Path, job: Job) -> dict | None:
+    p = _state_path(out, job.clip)
+    try:
+        state = json.loads(p.read_text())
+    except (OSError, ValueError):
+        return None
+    if state.get("key") != job.key:
+        return None
+    row = state.get("row")
+    if not isinstance(row, dict):
+        return None
+    if row.get("status") == "error":
+        return None  # errors are retried: the cause (a crashed worker, a fix) may be gone
+    if not (out / f"{job.clip}.json").is_file():
+        return None  # the document was deleted: score again
+    return row
+
+
+def _save_outcome(out: Path, job: Job, outcome: ClipOutcome, exercise: str) -> dict:
+    if outcome.doc is not None:
+        _write_atomic(out / f"{job.clip}.json", document_text(outcome.doc))
+        row = row_from_doc(job.clip, outcome.doc)
+    else:
+        row = error_row(job.clip, exercise, outcome.error or "unknown error")
+    _write_atomic(_state_path(out, job.clip),
+                  json.dumps({"key": job.key, "path": job.path, "row": row}, sort_keys=True))
+    return row
+
+
+# ---- running ------------------------------------------------------------------------------
+
+def plan_jobs(paths: list[Path], options: ClipOptions) -> list[Job]:
+    model_hash = model_sha256(options)
+    return [Job(name, str(p), job_key(p, options, model_hash))
+            for name, p in zip(clip_names(paths), paths)]
+
+
+def _run_local(jobs: list[Job], options: ClipOptions, workers: int,
+               done: Callable[[Job, ClipOutcome], None]) -> None:
+    by_clip = {j.clip: j for j in jobs}
+    ctx = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futs = {pool.submit(score_one, j.clip, j.path, options): j.clip for j in jobs}
+        for fut in as_completed(futs):
+            job = by_clip[futs[fut]]
+            try:
+                outcome = fut.result()
+            except BrokenProcessPool as exc:  # a worker died (e.g. a decoder crash)
+                outcome = ClipOutcome(job.clip, error=f"worker crashed: {_short_error(exc)}")
+            done(job, outcome)
+
+
+def run_batch(
+    inputs: Iterable[str],
+    out: str | os.PathLike,
+    options: ClipOptions,
+    jobs: int = 1,
+    backend: str = "local",
+    scheduler: str | None = None,
+    progress: bool = False,
+    report: bool = True,
+) -> BatchSummary:
+    """Score every clip in ``inputs`` into ``out``; returns what was scored and skipped."""
+    if jobs < 1:
+        raise BatchError("--jobs must be at least 1")
+    if backend not in ("local", "dask"):
+        raise BatchError(f"unknown backend {backend!r}; valid: local, dask")
+    if options.exercise != AUTO:
+        from .checks import validate_exercise
+
+        try:
+            validate_exercise(options.exercise)
+        except ValueError as exc:
+            raise BatchError(str(exc)) from None
+    paths = collect_inputs(inputs)
+    if not paths:
+        raise BatchError("no clips to score")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = BatchSummary(out=out)
+    rows: dict[str, dict] = {}
+    todo: list[Job] = []
+    for job in plan_jobs(paths, options):
+        row = _load_state(out, job)
+        if row is not None:
+            rows[job.clip] = row
+            summary.skipped.append(job.clip)
+        else:
+            todo.append(job)
+
+    bar = None
+    if progress and todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc="clips", unit="clip", file=sys.stderr)
+
+    def done(job: Job, outcome: ClipOutcome) -> None:
+        rows[job.clip] = _save_outcome(out, job, outcome, options.exercise)
+        summary.scored.append(job.clip)
+        if bar is not None:
+            bar.set_postfix_str(job.clip, refresh=False)
+            bar.update(1)
+
+    try:
+        if todo:
+            if backend == "dask":
+                from .distributed import run_dask
+
+                run_dask(todo, options, jobs, scheduler, done)
+            else:
+                _run_local(todo, options, min(jobs, len(todo)), done)
+    finally:
+        if bar is not None:
+            bar.close()
+        # whatever finished is recorded (state files); the summary files reflect it
+        summary.rows = [rows[c] for c in sorted(rows)]
+        _write_atomic(out / "scores.csv", scores_csv(summary.rows))
+    summary.errors = [r["clip"] for r in summary.rows if r["status"] == "error"]
+    summary.scored.sort()
+    summary.skipped.sort()
+    if report:
+        from .report import write_batch_report
+
+        write_batch_report(out / "report.html", summary.rows)
+    return summary
+
+
+def format_batch_summary(summary: BatchSummary) -> str:
+    lines = [f"{len(summary.rows)} clips: {len(summary.scored)} scored, "
+             f"{len(summary.skipped)} already scored (skipped), {len(summary.errors)} errors"]
+    for r in summary.rows:
+        score = "-" if r["form_score"] is None else f"{r['form_score']:5.1f}"
+        what = r["error"] if r["status"] == "error" else (
+            f"{r['exercise']}, reps {r['reps']} ({r['good_reps']} good), "
+            f"hold {r['hold_good_s']:.1f}/{r['hold_s']:.1f}s good, faults: {r['fault_ids'] or '-'}")
+        lines.append(f"  {r['clip']:<24} {r['status']:<7} {score}  {what}")
+    lines.append(f"results in {summary.out}/ (scores.csv, report.html, one JSON per clip)")
+    return "\n".join(lines)
+
+
+# ---- command line ------------------------------------------------------------------------------
+
+def add_batch_parser(sub) -> None:
+    """The ``batch`` subcommand's arguments (``sub``: argparse subparsers)."""
+    from .checks import EXERCISE_IDS
+
+    b = sub.add_parser(
+        "batch", help="score many clips in parallel",
+        description="Score many clips (files, folders, globs) in parallel worker processes: one "
+        "JSON per clip (as analyze --json), scores.csv and report.html in --out. Clips already "
+        "scored with the same clip, model, version and options are skipped (resume).")
+    b.add_argument("inputs", nargs="+", metavar="INPUT", help="video files, folders or globs")
+    b.add_argument("--exercise", "-e", required=True, choices=[AUTO, *EXERCISE_IDS], metavar="ID",
+                   help="exercise id, or auto to recognise it per clip: " + ", ".join(EXERCISE_IDS))
+    b.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder")
+    b.add_argument("--jobs", "-j", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
+                   help="worker processes (default: 2 or the number of CPUs if fewer; a worker "
+                   "with the full model keeps about one core busy)")
+    b.add_argument("--backend", choices=["local", "dask"], default="local",
+                   help="local worker processes, or Dask distributed (pip install "
+                   "'formcheck[dist]')")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address (tcp://host:8786); default: a local cluster")
+    b.add_argument("--no-smoothing", action="store_true", help="disable landmark smoothing")
+    b.add_argument("--no-report", action="store_true", help="do not write report.html")
+    b.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    b.add_argument("--model", choices=["lite", "full", "heavy"], default="full",
+                   help="pose model variant (default: full)")
+    b.add_argument("--model-path", metavar="FILE",
+                   help="explicit pose_landmarker .task file (overrides --model lookup)")
+
+
+def main_batch(args) -> int:
+    """``formcheck batch`` body: 0 when every clip scored, 1 when some clip is an error row."""
+    if args.scheduler and args.backend != "dask":
+        raise BatchError("--scheduler needs --backend dask")
+    options = ClipOptions(exercise=args.exercise, model=args.model, model_path=args.model_path,
+                          smoothing=not args.no_smoothing)
+    summary = run_batch(args.inputs, args.out, options, jobs=args.jobs, backend=args.backend,
+                        scheduler=args.scheduler, progress=not args.quiet and sys.stderr.isatty(),
+                        report=not args.no_report)
+    if not args.quiet:
+        print(format_batch_summary(summary))
+    return 1 if summary.errors else 0
