@@ -177,6 +177,12 @@ class Analyzer(ABC):
     def variant(self) -> str | None:
         return None
 
+    def fault_min_on_for(self, check: str) -> float | None:
+        """Seconds ``check`` must persist before it is reported (None: ``fault_min_on_s``).
+
+        Override for checks that must not nag (e.g. posture during hours of sitting)."""
+        return None
+
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
         """Signal name -> [(threshold value, label)], for plots (notebook, reports).
 
@@ -204,6 +210,7 @@ class Analyzer(ABC):
         self._hands_up_since: float | None = None
         self._pain_latched = False
         self._motion_hist: dict[str, list[tuple[float, float]]] = {}
+        self._motion_prev_t: float | None = None
         self._finished = False
         self.extra: dict = {}
 
@@ -230,11 +237,15 @@ class Analyzer(ABC):
             self.tracker.update("not_visible", True, t_s, self.cue("not_visible"), min_on_s=0.5)
             self.pause(t_s)
             return self._feedback(t_s, True, {"not_visible": FAULT}, side, pain=pain)
-        self.tracker.update("not_visible", False, t_s, self.cue("not_visible"))
         ev = self.evaluate(pose)
+        # evaluate() may itself report part of the body out of view (e.g. feet hidden) while
+        # still scoring what it can see; otherwise the required landmarks were visible.
+        partly_hidden = ev.checks.pop("not_visible", False) is True
+        self.tracker.update("not_visible", partly_hidden, t_s, self.cue("not_visible"),
+                            min_on_s=0.5 if partly_hidden else None)
         ev.checks.setdefault("not_in_position", not ev.in_position)
         self._too_fast(ev)
-        states: dict[str, str] = {}
+        states: dict[str, str] = {"not_visible": FAULT if partly_hidden else OK}
         for check, verdict in ev.checks.items():
             if isinstance(verdict, str):
                 states[check] = NOT_MEASURABLE
@@ -246,7 +257,8 @@ class Analyzer(ABC):
             self.not_measurable.pop(check, None)
             states[check] = FAULT if verdict else OK
             self.tracker.update(
-                check, bool(verdict), t_s, self.cue(check), value=ev.signals.get(check)
+                check, bool(verdict), t_s, self.cue(check), value=ev.signals.get(check),
+                min_on_s=self.fault_min_on_for(check),
             )
         self.step(ev)
         return self._feedback(t_s, True, states, ev.side, signals=ev.signals, pain=pain)
@@ -289,51 +301,97 @@ class Analyzer(ABC):
 
     # ---- common checks ------------------------------------------------------------------
     def _too_fast(self, ev: FrameEval) -> None:
-        """Ballistic motion: any watched angle moving faster than the limit for the window."""
+        """Ballistic motion: a watched joint angle (``ev.motion``) turning faster than
+        ``too_fast_deg_s`` throughout the last ``too_fast_window_s``.
+
+        "Throughout" means both the net change over the window divided by its span and every
+        frame-to-frame speed inside it exceed the limit, so landmark jitter (which reverses
+        direction from frame to frame) does not add up to a fast movement. Where frames are
+        further apart than half the window (low frame-rate clips, GIFs), the speed cannot be
+        timed and the check reports not measurable.
+        """
         if "too_fast" in ev.checks or not ev.motion:
             return
+        window_s = self.too_fast_window_s
+        dt = ev.t_s - self._motion_prev_t if self._motion_prev_t is not None else None
+        self._motion_prev_t = ev.t_s
         fast = False
         worst = 0.0
+        timed = False
         for name, angle in ev.motion.items():
             if not np.isfinite(angle):
                 continue
             hist = self._motion_hist.setdefault(name, [])
-            hist.append((ev.t_s, angle))
-            while hist and ev.t_s - hist[0][0] > self.too_fast_window_s + 0.25:
+            hist.append((ev.t_s, float(angle)))
+            while hist and ev.t_s - hist[0][0] > window_s + 0.25:
                 hist.pop(0)
-            window = [(t, a) for t, a in hist if ev.t_s - t <= self.too_fast_window_s + 1e-6]
-            if len(window) >= 3 and window[-1][0] - window[0][0] >= self.too_fast_window_s * 0.9:
+            # the shortest recent stretch that spans the window (frame times rarely land
+            # exactly on it)
+            start = max((i for i, (t, _) in enumerate(hist) if ev.t_s - t >= window_s * 0.9),
+                        default=None)
+            window = hist[start:] if start is not None else []
+            if len(window) >= 3:
+                timed = True
                 ts = np.array([w[0] for w in window])
                 ang = np.array([w[1] for w in window])
-                speeds = np.abs(np.diff(ang) / np.maximum(np.diff(ts), 1e-3))
-                sustained = float(np.min(speeds)) if len(speeds) else 0.0
+                steps = np.diff(ang) / np.maximum(np.diff(ts), 1e-3)
+                net = (ang[-1] - ang[0]) / max(ts[-1] - ts[0], 1e-3)
+                same_way = np.all(np.sign(steps) == np.sign(net)) if net != 0 else False
+                sustained = min(abs(net), float(np.min(np.abs(steps)))) if same_way else 0.0
                 worst = max(worst, sustained)
                 if sustained > self.too_fast_deg_s:
                     fast = True
-        ev.checks["too_fast"] = fast
-        ev.signals["too_fast"] = worst
+        if timed:
+            ev.checks["too_fast"] = fast
+            ev.signals["too_fast"] = worst
+            return
+        if dt is not None and dt > window_s / 2:
+            ev.checks["too_fast"] = (
+                f"frames are {dt:.2f} s apart: too few to time a {window_s:.1f} s movement"
+            )
 
     def _pain_gesture(self, pose: Pose, t_s: float) -> bool:
-        """Both wrists above the top of the head (nose/eyes) for ``pain_gesture_s``."""
+        """Both wrists above the top of the head for ``pain_gesture_s`` while the trunk is
+        upright (standing, sitting, kneeling).
+
+        In lying and all-fours positions "above the head" in the image is where hands go
+        during normal exercises (holding a knee to the chest), so the gesture is not read
+        there; the key press (:meth:`record_pain_stop`) works in every position.
+        """
         wl, wr = pose.xy(Landmark.LEFT_WRIST), pose.xy(Landmark.RIGHT_WRIST)
         head = np.nanmin(pose.px[[0, 2, 5, 7, 8], 1])
         ok = pose.visible([Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST, Landmark.NOSE], 0.5)
         # image y points down: above the head = smaller y. Require a margin of 1/4 of the
-        # shoulder-hip distance so hands resting by the ears do not trigger it.
+        # shoulder-hip distance so hands resting by the ears or on the head do not trigger it.
         margin = 0.25 * (pose.body_height_px if np.isfinite(pose.body_height_px) else 0.0)
-        up = ok and wl[1] < head - margin and wr[1] < head - margin
+        up = ok and wl[1] < head - margin and wr[1] < head - margin and self._trunk_upright(pose)
         if not up:
             self._hands_up_since = None
             self._pain_latched = False
             return False
         if self._hands_up_since is None:
             self._hands_up_since = t_s
-        if t_s - self._hands_up_since >= self.pain_gesture_s:
+        if t_s - self._hands_up_since >= self.pain_gesture_s - 1e-6:
             if not self._pain_latched:
                 self.record_pain_stop(t_s)
                 self._pain_latched = True
             return True
         return False
+
+    @staticmethod
+    def _trunk_upright(pose: Pose, max_tilt_deg: float = 45.0) -> bool:
+        """Shoulders above the hips within ``max_tilt_deg`` of the image vertical; True when
+        the hips are out of view (a desk camera often sees only the upper body)."""
+        p = pose.px
+        sh = np.nanmean(p[[11, 12]], axis=0)
+        hp = np.nanmean(p[[23, 24]], axis=0)
+        hips_seen = pose.visible([Landmark.LEFT_HIP, Landmark.RIGHT_HIP], 0.5) or pose.visible(
+            [Landmark.LEFT_HIP], 0.5) or pose.visible([Landmark.RIGHT_HIP], 0.5)
+        if not (np.all(np.isfinite(sh)) and np.all(np.isfinite(hp))) or not hips_seen:
+            return True
+        d = sh - hp
+        tilt = np.degrees(np.arctan2(abs(d[0]), -d[1]))  # 0 = shoulders straight above hips
+        return bool(tilt <= max_tilt_deg)
 
     def record_pain_stop(self, t_s: float) -> None:
         """Record a pain stop (gesture or a key press in live mode)."""

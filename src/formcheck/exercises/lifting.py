@@ -1,0 +1,317 @@
+"""``lifting``: lifting an object from the floor.
+
+A **lift** is a rise from a low position (hip flexed: the shoulder-hip-knee angle below
+``low_hip_deg``) to standing (hip open, trunk near vertical). Each lift is a :class:`Rep`
+whose ``kind`` is ``"squat"`` or ``"stoop"``, decided at the bottom of the lift (the frames
+where the hip is most flexed just before the rise): a trunk more than ~45 deg forward with
+the knees nearly straight is a stoop lift, and that lift reports ``bending_at_waist``.
+
+Checks scored while the person is bent (not standing upright):
+
+* ``load_far_from_body`` - the hands (wrists, while below the hips, i.e. holding something
+  low) more than about a forearm's length in front of the legs: ahead of the foremost of
+  the toes and the knee, in forearm lengths (elbow-wrist, at least half a trunk length so
+  a foreshortened forearm does not inflate the ratio). Side or oblique view.
+* ``twisting`` - the shoulder line rotated against the hip line (world landmarks, horizontal
+  plane) by more than ~20 deg. A pure side view cannot show it (the lines point at the
+  camera and depth is guessed): not measurable there.
+* ``narrow_base`` - the feet closer than about hip width (world landmarks). Front view only.
+
+Image angles (side view) are measured on the side nearer the camera.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..geometry import angle_from_vertical, joint_angle, wrap_deg
+from ..pose import Landmark, Pose, side_landmark
+from ..results import FaultSpan, Rep
+from ..view import body_yaw_deg
+from .base import Analyzer, FrameEval
+from .sitting import seen
+
+
+@dataclass(frozen=True)
+class LiftingParams:
+    #: low position: shoulder-hip-knee angle below this (deg). Clip bottoms: 33-60 deg for
+    #: squat/deadlift set-ups, 83-108 deg for hinges (lifting_09 bottom 83, lifting_02's
+    #: first frame, already mid-lift, 108).
+    low_hip_deg: float = 110.0
+    #: standing: hip angle above this, trunk within ``stand_trunk_deg`` of vertical and knee
+    #: above ``stand_knee_deg``. Lockouts read hip 155-180, trunk 0-15, knee 155-179
+    #: (lifting_04 ends nearly locked out at hip 159, trunk 15).
+    stand_hip_deg: float = 150.0
+    stand_trunk_deg: float = 25.0
+    stand_knee_deg: float = 140.0
+    #: stoop lift: trunk forward more than this (spec: "more than about 45 deg")...
+    stoop_trunk_deg: float = 45.0
+    #: ...while the knees are nearly straight: knee angle above this. Squat/deadlift bottoms
+    #: read 56-107 deg, lifting_09's soft-knee hinge 149-152, lifting_02's stoop 172.
+    stoop_knee_deg: float = 150.0
+    #: frames within this many degrees of the lowest hip angle make up the "bottom"
+    bottom_band_deg: float = 10.0
+    #: load_far_from_body: hands ahead of the legs by more than this many forearm lengths
+    #: (spec: "more than about a forearm's length")
+    load_far_forearms: float = 1.0
+    #: forearm length floor, in trunk lengths (forearm/trunk is ~0.5 in adults)
+    min_forearm_trunks: float = 0.45
+    #: twisting: shoulder line against hip line (deg, spec "more than about 20 deg")
+    twist_deg: float = 20.0
+    #: body yaw (view.body_yaw_deg, 90 = side) at or above which the view is a pure side view
+    #: (twisting not measurable); side clips read 73-88, the oblique lifting_10 55-73.
+    pure_side_yaw_deg: float = 75.0
+    #: at or below this the camera sees the front/back: narrow_base measurable, sagittal
+    #: angles (bending, load distance) are not
+    front_max_yaw_deg: float = 40.0
+    #: narrow_base: ankle spacing below this share of the hip spacing (spec: "closer than
+    #: about hip width"; 0.9 leaves room for landmark noise)
+    narrow_ratio: float = 0.9
+    #: lower legs hidden in this share of the last ``hidden_window_s`` -> not_visible. A plate
+    #: hiding the shins makes MediaPipe flicker (lifting_05: up to 63 % of a 1 s window;
+    #: the clear clips stay under 12 %).
+    hidden_share: float = 0.3
+    hidden_window_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.low_hip_deg >= self.stand_hip_deg:
+            raise ValueError("lifting: low_hip_deg must be below stand_hip_deg")
+        if self.load_far_forearms <= 0 or self.twist_deg <= 0 or self.narrow_ratio <= 0:
+            raise ValueError("lifting: thresholds must be positive")
+
+
+class LiftingAnalyzer(Analyzer):
+    exercise_id = "lifting"
+    Params = LiftingParams
+    #: a controlled lift opens the hip at 100-250 deg/s (clips: lockout in 0.6-1.5 s);
+    #: a jerk from the floor is faster. 300 deg/s sustained over 0.15 s is ballistic.
+    too_fast_deg_s = 300.0
+    too_fast_window_s = 0.15
+
+    def reset(self) -> None:
+        super().reset()
+        self._hidden: deque[tuple[float, bool]] = deque()
+        self._phase = "unknown"  # standing | low | rising | unknown
+        self._bottom: list[tuple[float, float, float, float]] = []  # (t, hip, trunk, knee)
+        self._rise_faults: set[str] = set()
+        self._rise_start: float | None = None
+
+    def required_landmarks(self, side: str) -> list[Landmark]:
+        return [side_landmark(side, n) for n in ("shoulder", "hip", "knee")]
+
+    # ---- per frame ------------------------------------------------------------------------
+    def evaluate(self, pose: Pose) -> FrameEval:
+        p = self.params
+        t_s = pose.timestamp_ms / 1000.0
+        side = pose.near_side()
+        lm = lambda name: side_landmark(side, name)  # noqa: E731
+        xy = lambda name: pose.xy(lm(name)).astype(np.float64)  # noqa: E731
+        ev = FrameEval(t_s=t_s, side=side)
+        sig = ev.signals
+        vt = self.visibility_threshold
+
+        yaw = body_yaw_deg(pose)
+        sig["yaw_deg"] = yaw
+        front = bool(np.isfinite(yaw) and yaw <= p.front_max_yaw_deg)
+        pure_side = bool(np.isfinite(yaw) and yaw >= p.pure_side_yaw_deg)
+        ev.view = "front" if front else ("side" if pure_side else "oblique")
+        ev.checks["wrong_view"] = False  # side, oblique and front each show some checks
+
+        # lower legs hidden (rolling share; MediaPipe flickers on occluded shins)
+        legs_seen = seen(pose, [lm("ankle")], vt) and seen(pose, [lm("knee")], vt)
+        self._hidden.append((t_s, not legs_seen))
+        while self._hidden and t_s - self._hidden[0][0] > p.hidden_window_s:
+            self._hidden.popleft()
+        share = sum(h for _, h in self._hidden) / len(self._hidden)
+        sig["legs_hidden_share"] = share
+        ev.checks["not_visible"] = bool(share >= p.hidden_share)
+
+        sh, hp, kn = xy("shoulder"), xy("hip"), xy("knee")
+        trunk_len = float(np.linalg.norm(sh - hp))
+        hip = float(joint_angle(sh, hp, kn))
+        trunk = float(angle_from_vertical(hp, sh))
+        if seen(pose, [lm("ankle")], vt):
+            knee = float(joint_angle(hp, kn, xy("ankle")))
+        else:
+            knee = self._world_knee(pose, side)
+        sig.update(hip_deg=hip, trunk_deg=trunk, knee_deg=knee)
+        ev.motion = {"hip": hip, "knee": knee}
+        ankle_y = xy("ankle")[1]
+        ev.in_position = not (np.isfinite(ankle_y) and ankle_y < hp[1] + 0.3 * trunk_len)
+
+        standing = hip > p.stand_hip_deg and trunk < p.stand_trunk_deg and not (
+            np.isfinite(knee) and knee < p.stand_knee_deg)
+        sig["standing"] = float(standing)
+        sig["low"] = float(hip < p.low_hip_deg)
+        if standing:
+            return ev  # the checks below are about the lift itself
+
+        # load far from the body
+        if front:
+            ev.checks["load_far_from_body"] = "front view: distance in front needs a side view"
+        else:
+            far = self._load_distance(pose, side, trunk_len)
+            if far is not None:
+                sig["load_forearms"] = far
+                sig["load_far_from_body"] = far
+                ev.checks["load_far_from_body"] = bool(far > p.load_far_forearms)
+
+        # twisting (world landmarks)
+        if pure_side:
+            ev.checks["twisting"] = "pure side view: shoulder and hip lines point at the camera"
+        else:
+            tw = self._twist_deg(pose)
+            if np.isfinite(tw):
+                sig["twist_deg"] = sig["twisting"] = tw
+                ev.checks["twisting"] = bool(abs(tw) > p.twist_deg)
+            else:
+                ev.checks["twisting"] = "no world landmarks"
+
+        # narrow base (front view only)
+        if not front:
+            ev.checks["narrow_base"] = "stance width needs a front view"
+        else:
+            ratio = self._stance_ratio(pose)
+            if np.isfinite(ratio):
+                sig["stance_ratio"] = ratio
+                ev.checks["narrow_base"] = bool(ratio < p.narrow_ratio)
+            else:
+                ev.checks["narrow_base"] = "feet or hips not found"
+
+        if front:
+            ev.checks["bending_at_waist"] = "front view: trunk lean needs a side view"
+        return ev
+
+    @staticmethod
+    def _world_knee(pose: Pose, side: str) -> float:
+        w = pose.world.astype(np.float64)
+        a, b, c = (side_landmark(side, n) for n in ("hip", "knee", "ankle"))
+        return float(joint_angle(w[a], w[b], w[c]))
+
+    def _load_distance(self, pose: Pose, side: str, trunk_len: float) -> float | None:
+        """Hands ahead of the legs (toes or knee, whichever is further forward), in forearm
+        lengths; None when the hands are not low (above the hips) or not visible."""
+        p = self.params
+        lm = lambda name: side_landmark(side, name)  # noqa: E731
+        vt = self.visibility_threshold
+        if not seen(pose, [lm("wrist"), lm("elbow")], vt):
+            return None
+        wr, el = pose.xy(lm("wrist")).astype(np.float64), pose.xy(lm("elbow")).astype(np.float64)
+        hp = pose.xy(lm("hip")).astype(np.float64)
+        if wr[1] < hp[1]:
+            return None  # hands above the hips: not carrying a load from the floor
+        heel, toe = pose.xy(lm("heel")), pose.xy(lm("foot_index"))
+        if seen(pose, [lm("heel"), lm("foot_index")], vt) and abs(toe[0] - heel[0]) > 1.0:
+            fwd = float(np.sign(toe[0] - heel[0]))
+        else:
+            fwd = float(np.sign(pose.xy(Landmark.NOSE)[0] - pose.xy(lm("ear"))[0]) or 1.0)
+        refs = [float(pose.xy(lm("knee"))[0])]
+        for name in ("foot_index", "ankle"):
+            if seen(pose, [lm(name)], vt):
+                refs.append(float(pose.xy(lm(name))[0]))
+        front_x = max(r * fwd for r in refs)
+        forearm = max(float(np.linalg.norm(wr - el)), p.min_forearm_trunks * trunk_len)
+        return (fwd * float(wr[0]) - front_x) / max(forearm, 1e-6)
+
+    @staticmethod
+    def _twist_deg(pose: Pose) -> float:
+        """Shoulder line against hip line in the horizontal plane (world x-z), deg in
+        [-90, 90]; NaN without world landmarks."""
+        w = pose.world.astype(np.float64)
+        s = w[Landmark.RIGHT_SHOULDER] - w[Landmark.LEFT_SHOULDER]
+        h = w[Landmark.RIGHT_HIP] - w[Landmark.LEFT_HIP]
+        if not (np.all(np.isfinite(s)) and np.all(np.isfinite(h))):
+            return float("nan")
+        d = float(wrap_deg(np.degrees(np.arctan2(s[2], s[0]) - np.arctan2(h[2], h[0]))))
+        if d > 90:
+            d -= 180
+        elif d < -90:
+            d += 180
+        return d
+
+    @staticmethod
+    def _stance_ratio(pose: Pose) -> float:
+        """Ankle spacing / hip spacing in the horizontal plane (world landmarks)."""
+        w = pose.world.astype(np.float64)
+        a = w[Landmark.RIGHT_ANKLE] - w[Landmark.LEFT_ANKLE]
+        h = w[Landmark.RIGHT_HIP] - w[Landmark.LEFT_HIP]
+        hw = float(np.hypot(h[0], h[2]))
+        if not (np.all(np.isfinite(a)) and np.isfinite(hw)) or hw < 1e-3:
+            return float("nan")
+        return float(np.hypot(a[0], a[2])) / hw
+
+    # ---- lifts ----------------------------------------------------------------------------
+    def step(self, ev: FrameEval) -> None:
+        p = self.params
+        s = ev.signals
+        hip, trunk, knee = s["hip_deg"], s["trunk_deg"], s["knee_deg"]
+        if not np.isfinite(hip):
+            return
+        for check in ("load_far_from_body", "twisting", "narrow_base"):
+            if ev.checks.get(check) is True:
+                self._rise_faults.add(check)
+        if hip < p.low_hip_deg:
+            if self._phase != "low":
+                self._bottom = []
+                self._rise_faults = {c for c in ("load_far_from_body", "twisting", "narrow_base")
+                                     if ev.checks.get(c) is True}
+            self._phase = "low"
+            self._bottom.append((ev.t_s, hip, trunk, knee))
+        elif s.get("standing", 0.0) > 0.5:
+            if self._phase in ("low", "rising") and self._bottom:
+                self._complete_lift(ev.t_s, ev.view)
+            self._phase = "standing"
+            self._bottom = []
+        elif self._phase == "low":
+            self._phase = "rising"
+
+    def _complete_lift(self, t_end: float, view: str | None) -> None:
+        p = self.params
+        hips = np.array([b[1] for b in self._bottom])
+        low = hips.min()
+        band = [b for b in self._bottom if b[1] <= low + p.bottom_band_deg]
+        trunk = float(np.nanmedian([b[2] for b in band]))
+        knee_vals = [b[3] for b in band if np.isfinite(b[3])]
+        knee = float(np.median(knee_vals)) if knee_vals else float("nan")
+        # the rise starts at the last bottom frame
+        start = band[-1][0]
+        faults = sorted(self._rise_faults)
+        kind = "squat"
+        if view != "front" and trunk > p.stoop_trunk_deg and np.isfinite(knee) \
+                and knee > p.stoop_knee_deg:
+            kind = "stoop"
+            faults = ["bending_at_waist"] + faults
+            span = FaultSpan("bending_at_waist", start, t_end, self.cue("bending_at_waist"),
+                             worst_s=start, worst_value=trunk)
+            self.tracker.add(span)
+        if view != "front":
+            self.measured.add("bending_at_waist")
+            self.not_measurable.pop("bending_at_waist", None)
+        self.reps.append(Rep(index=len(self.reps), start_s=start, end_s=t_end,
+                             peak_s=start, good=not faults, faults=faults, kind=kind))
+        self._bottom = []
+        self._rise_faults = set()
+
+    def finish(self) -> None:
+        kinds = [r.kind for r in self.reps]
+        self.extra.update(squat_lifts=kinds.count("squat"), stoop_lifts=kinds.count("stoop"))
+        if not self.reps:
+            self.not_measurable.setdefault(
+                "bending_at_waist", "no complete lift (from low to standing) was seen")
+
+    def live_status(self) -> tuple[float | None, float | None, str]:
+        return None, None, self._phase
+
+    def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
+        p = self.params
+        return {
+            "hip_deg": [(p.low_hip_deg, "low"), (p.stand_hip_deg, "standing")],
+            "trunk_deg": [(p.stoop_trunk_deg, "stoop trunk")],
+            "knee_deg": [(p.stoop_knee_deg, "knees nearly straight")],
+            "load_forearms": [(p.load_far_forearms, "load far")],
+            "twist_deg": [(p.twist_deg, "twist"), (-p.twist_deg, "twist")],
+            "stance_ratio": [(p.narrow_ratio, "narrow")],
+        }

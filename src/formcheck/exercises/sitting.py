@@ -1,0 +1,365 @@
+"""``sitting``: a desk-posture monitor for long runs (hours).
+
+Camera at the side of the desk. Per frame (near side, image landmarks):
+
+* **slouching** - the trunk leans forward (hip->shoulder line against the vertical) or the
+  head juts forward of the shoulders (ear ahead of the shoulder, in trunk lengths). Forward is
+  the way the thighs point (hip->knee), or the nose when the knees are out of view. A
+  two-threshold switch (enter / leave) keeps a posture near the limit from flickering.
+* **knees_not_90** - the hip-knee-ankle angle outside 75-110 deg (spec).
+* **feet_not_flat** - the heel raised above the toes (foot line tilted heel-up) or the
+  feet dangling; not measurable when the feet are out of frame.
+* **sat_too_long** - the seated clock (continuous sitting, resets after a break: standing up
+  or leaving for ``break_min_s``) passes the interval (default 30 min, 30-45 allowed).
+
+Seated vs standing uses the world landmarks (metres, so any camera angle works): the thigh
+near horizontal with the trunk up is seated; the thigh near vertical with the hip open is
+standing. Posture cues must not nag: a posture fault must persist ``persist_s`` (5 s by
+default) before it is reported or said. Standing up is a break, not a fault.
+
+Result ``extra``: ``seated_s`` (time seated), ``good_posture_share`` (share of seated time
+with no posture fault), ``breaks`` (breaks taken), ``longest_sitting_s``, ``interval_s``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..geometry import joint_angle
+from ..pose import Landmark, Pose, side_landmark
+from ..view import body_yaw_deg
+from .base import Analyzer, FrameEval
+
+_MIN = 60.0
+
+
+@dataclass(frozen=True)
+class SittingParams:
+    #: sat_too_long interval (s). Spec: "change position or walk every 30 to 45 min",
+    #: default 30 min; values outside 30-45 min raise ValueError.
+    interval_s: float = 30 * _MIN
+    #: a posture fault must persist this long before it is reported/said (brief: 5-10 s, so
+    #: that shifting in the chair does not nag). sitting_01's only slouch lasts ~4.8-5.2 s
+    #: by the signals below, so 5 s is the largest value that still catches it.
+    persist_s: float = 5.0
+    #: forward trunk lean (deg from vertical) that starts / ends a slouch. sitting_01: upright
+    #: -4..+8 deg (1.0-3.8 s, 8.8-14.8 s), slouched 13-33 deg (3.9-8.7 s).
+    lean_on_deg: float = 12.0
+    lean_off_deg: float = 7.0
+    #: ear ahead of the shoulder, in trunk lengths (shoulder-hip), that starts / ends a
+    #: slouch. sitting_01: upright 0.0-0.19 (0.24 for a moment at 1.6 s), slouched 0.22-0.33.
+    head_on: float = 0.26
+    head_off: float = 0.21
+    #: knee angle range (spec: "outside about 75-110 deg")
+    knee_min_deg: float = 75.0
+    knee_max_deg: float = 110.0
+    #: heel above the toe: foot line (heel->toe) tilted more than this heel-up is a raised
+    #: heel / dangling foot. A flat foot reads -10..+10 deg (heel marker sits behind and a
+    #: little above the sole); 25 deg is a clearly lifted heel.
+    heel_up_deg: float = 25.0
+    #: out-of-plane angle (view.body_yaw_deg, 90 = side) below which the camera sees the
+    #: front/back: lean and knee angles cannot be read (sitting_01 frontal end: 24-37 deg;
+    #: side part 57-85 deg).
+    front_max_yaw_deg: float = 40.0
+    #: wrong_view must last this long (turning to the desk for a moment is fine)
+    wrong_view_s: float = 1.0
+    #: seated: thigh within this many degrees of horizontal (world landmarks)...
+    seated_thigh_max_deg: float = 45.0
+    #: ...and the trunk at least this far above horizontal (not lying)
+    seated_trunk_min_deg: float = 35.0
+    #: standing: thigh at least this steep and the hip open at least this much (deg)
+    standing_thigh_min_deg: float = 60.0
+    standing_hip_min_deg: float = 140.0
+    #: not seated (standing or away) for this long is a break: the seated clock restarts.
+    #: Shorter stands are shifting in the chair. One minute of standing or walking is the
+    #: shortest "change position or walk" the spec's advice is about.
+    break_min_s: float = 60.0
+    #: the feet count as hidden when they are out of view in this share of the last
+    #: ``hidden_window_s`` (MediaPipe flickers on occluded or cropped limbs)
+    hidden_share: float = 0.3
+    hidden_window_s: float = 1.0
+    #: landmarks further than this (fraction of the frame) outside it are out of frame
+    frame_margin: float = 0.0
+    #: feet are small and MediaPipe guesses cropped ones with visibility 0.3-0.75
+    #: (sitting_01, feet out of frame); clearly visible feet read 0.85-0.98 (lifting clips).
+    #: feet_not_flat is scored only above this visibility, with no hidden frame in the window.
+    feet_visibility: float = 0.8
+
+    def __post_init__(self) -> None:
+        if not 30 * _MIN <= self.interval_s <= 45 * _MIN:
+            raise ValueError(
+                f"sitting interval_s must be 30-45 min (1800-2700 s), got {self.interval_s}"
+            )
+        if not 5.0 <= self.persist_s <= 10.0:
+            raise ValueError(f"sitting persist_s must be 5-10 s, got {self.persist_s}")
+        if self.lean_off_deg >= self.lean_on_deg or self.head_off >= self.head_on:
+            raise ValueError("sitting: the 'off' thresholds must be below the 'on' ones")
+        if self.knee_min_deg >= self.knee_max_deg:
+            raise ValueError("sitting: knee_min_deg must be below knee_max_deg")
+        if self.break_min_s <= 0:
+            raise ValueError("sitting: break_min_s must be > 0")
+
+
+POSTURE_CHECKS = ("slouching", "knees_not_90", "feet_not_flat")
+
+
+def in_frame(pose: Pose, lm: int, margin: float = 0.0) -> bool:
+    """Landmark inside the image (normalised coordinates within [-margin, 1 + margin])."""
+    x, y = pose.image[int(lm), 0], pose.image[int(lm), 1]
+    return bool(
+        np.isfinite(x) and np.isfinite(y)
+        and -margin <= x <= 1 + margin and -margin <= y <= 1 + margin
+    )
+
+
+def seen(pose: Pose, lms, threshold: float = 0.5, margin: float = 0.0) -> bool:
+    """Visible (MediaPipe visibility) and inside the frame: MediaPipe guesses cropped limbs
+    with a high visibility, so both are needed."""
+    return pose.visible(lms, threshold) and all(in_frame(pose, lm, margin) for lm in lms)
+
+
+def world_posture(pose: Pose) -> dict[str, float]:
+    """Thigh angle below horizontal, trunk angle above horizontal and hip angle (deg) from
+    the world landmarks (metres, y down), averaged over both sides. NaN where unknown."""
+    w = pose.world.astype(np.float64)
+    out = {"thigh_down": np.nan, "trunk_up": np.nan, "hip": np.nan}
+    if not np.all(np.isfinite(w[[11, 12, 23, 24, 25, 26]])):
+        return out
+    hips = w[[23, 24]].mean(axis=0)
+    sh = w[[11, 12]].mean(axis=0)
+    knees = w[[25, 26]].mean(axis=0)
+    th = knees - hips
+    tk = sh - hips
+    out["thigh_down"] = float(np.degrees(np.arctan2(th[1], np.hypot(th[0], th[2]))))
+    out["trunk_up"] = float(np.degrees(np.arctan2(-tk[1], np.hypot(tk[0], tk[2]))))
+    out["hip"] = float(np.nanmean([joint_angle(w[11], w[23], w[25]),
+                                   joint_angle(w[12], w[24], w[26])]))
+    return out
+
+
+class SittingAnalyzer(Analyzer):
+    exercise_id = "sitting"
+    Params = SittingParams
+    #: sitting has no joint movement to time; too_fast is not watched
+    too_fast_deg_s = 120.0
+
+    def reset(self) -> None:
+        super().reset()
+        self._slouch = False
+        self._pose_present = False
+        self._hidden: deque[tuple[float, bool]] = deque()
+        self._last_t: float | None = None
+        self._phase = "unknown"  # seated | standing | away | unknown
+        self._bout_start: float | None = None
+        self._not_seated_since: float | None = None
+        self._sat_too_long_open = False
+        self.seated_s = 0.0
+        self.good_s = 0.0
+        self.breaks = 0
+        self.longest_sitting_s = 0.0
+        self._bouts: list[tuple[float, float]] = []
+
+    # ---- per frame ------------------------------------------------------------------------
+    def required_landmarks(self, side: str) -> list[Landmark]:
+        # the upper body is what a desk camera always sees; knees and feet are scored when
+        # they are in view
+        return [side_landmark(side, "shoulder"), side_landmark(side, "hip"),
+                side_landmark(side, "ear")]
+
+    def fault_min_on_for(self, check: str) -> float | None:
+        if check in POSTURE_CHECKS:
+            return self.params.persist_s
+        if check == "wrong_view":
+            return self.params.wrong_view_s
+        return None
+
+    def update(self, pose: Pose | None, t_ms: float | None = None):
+        self._pose_present = pose is not None
+        return super().update(pose, t_ms)
+
+    def evaluate(self, pose: Pose) -> FrameEval:
+        p = self.params
+        t_s = pose.timestamp_ms / 1000.0
+        side = pose.near_side()
+        lm = lambda name: side_landmark(side, name)  # noqa: E731
+        xy = lambda name: pose.xy(lm(name)).astype(np.float64)  # noqa: E731
+        ev = FrameEval(t_s=t_s, side=side)
+        sig = ev.signals
+
+        yaw = body_yaw_deg(pose)
+        sig["yaw_deg"] = yaw
+        front = bool(np.isfinite(yaw) and yaw < p.front_max_yaw_deg)
+        ev.view = "front" if front else "side"
+        ev.checks["wrong_view"] = front
+
+        wp = world_posture(pose)
+        sig.update({f"world_{k}": v for k, v in wp.items()})
+        seated, standing = self._classify(pose, wp, side)
+        sig["seated"] = float(seated)
+        ev.in_position = True  # standing up is a break, not a fault
+        lying = np.isfinite(wp["trunk_up"]) and wp["trunk_up"] < 20.0
+        ev.checks["not_in_position"] = bool(lying)
+
+        # feet in view? (rolling share: MediaPipe flickers on cropped/occluded feet)
+        feet = [lm("heel"), lm("foot_index")]
+        feet_seen = seen(pose, feet, self.visibility_threshold, p.frame_margin)
+        self._hidden.append((t_s, not feet_seen))
+        while self._hidden and t_s - self._hidden[0][0] > p.hidden_window_s:
+            self._hidden.popleft()
+        share = sum(h for _, h in self._hidden) / len(self._hidden)
+        sig["feet_hidden_share"] = share
+        ev.checks["not_visible"] = bool(share >= p.hidden_share)
+
+        if not seated:
+            return ev  # posture checks apply to sitting only
+
+        sh, hp, ear = xy("shoulder"), xy("hip"), xy("ear")
+        trunk = float(np.linalg.norm(sh - hp))
+        knee_ok = seen(pose, [lm("knee")], self.visibility_threshold, p.frame_margin)
+        if knee_ok and abs(xy("knee")[0] - hp[0]) > 0.1 * trunk:
+            fwd = float(np.sign(xy("knee")[0] - hp[0]))
+        else:
+            fwd = float(np.sign(pose.xy(Landmark.NOSE)[0] - ear[0]) or 1.0)
+        lean = fwd * float(np.degrees(np.arctan2(sh[0] - hp[0], hp[1] - sh[1])))
+        head = fwd * float(ear[0] - sh[0]) / max(trunk, 1e-6)
+        sig["trunk_lean_deg"], sig["head_forward"] = lean, head
+
+        if front:
+            reason = "front/back view: lean and joint angles need a side view"
+            for c in POSTURE_CHECKS:
+                ev.checks[c] = reason
+            return ev
+
+        if self._slouch:  # leave the slouch only below both lower thresholds
+            slouch = lean >= p.lean_off_deg or head >= p.head_off
+        else:
+            slouch = lean >= p.lean_on_deg or head >= p.head_on
+        ev.checks["slouching"] = bool(slouch)
+        sig["slouching"] = lean
+
+        leg = [lm("hip"), lm("knee"), lm("ankle")]
+        if seen(pose, leg, self.visibility_threshold, p.frame_margin):
+            knee = float(joint_angle(hp, xy("knee"), xy("ankle")))
+            sig["knee_deg"] = knee
+            sig["knees_not_90"] = knee
+            ev.checks["knees_not_90"] = bool(knee < p.knee_min_deg or knee > p.knee_max_deg)
+        else:
+            ev.checks["knees_not_90"] = "knee or ankle out of view"
+
+        if seen(pose, feet, p.feet_visibility, p.frame_margin) and share == 0.0:
+            heel, toe = xy("heel"), xy("foot_index")
+            # heel-up tilt of the foot: positive when the heel is higher than the toe
+            heel_up = float(np.degrees(np.arctan2(toe[1] - heel[1], abs(toe[0] - heel[0]))))
+            sig["heel_up_deg"] = heel_up
+            sig["feet_not_flat"] = heel_up
+            ev.checks["feet_not_flat"] = bool(heel_up > p.heel_up_deg)
+        else:
+            ev.checks["feet_not_flat"] = "feet out of view (cropped or hidden)"
+        return ev
+
+    def _classify(self, pose: Pose, wp: dict[str, float], side: str) -> tuple[bool, bool]:
+        """(seated, standing) from world landmarks, or the image when world is missing."""
+        p = self.params
+        thigh, trunk_up, hip = wp["thigh_down"], wp["trunk_up"], wp["hip"]
+        if not np.isfinite(thigh):
+            a = pose.xy(side_landmark(side, "hip")).astype(np.float64)
+            b = pose.xy(side_landmark(side, "knee")).astype(np.float64)
+            s = pose.xy(side_landmark(side, "shoulder")).astype(np.float64)
+            d, u = b - a, s - a
+            thigh = float(np.degrees(np.arctan2(d[1], abs(d[0]))))
+            trunk_up = float(np.degrees(np.arctan2(-u[1], abs(u[0]))))
+            hip = float(joint_angle(s, a, b))
+        if not np.isfinite(thigh):
+            return True, False  # knees out of view at a desk: assume still seated
+        seated = thigh < p.seated_thigh_max_deg and trunk_up > p.seated_trunk_min_deg
+        standing = thigh > p.standing_thigh_min_deg and hip > p.standing_hip_min_deg
+        return bool(seated), bool(standing and not seated)
+
+    # ---- state machine ------------------------------------------------------------------
+    def step(self, ev: FrameEval) -> None:
+        seated = ev.signals.get("seated", 0.0) > 0.5
+        slouch = ev.checks.get("slouching")
+        if slouch is True or slouch is False:
+            self._slouch = bool(slouch)
+        good = not any(ev.checks.get(c) is True for c in POSTURE_CHECKS)
+        self._advance(ev.t_s, "seated" if seated else "standing", good)
+
+    def pause(self, t_s: float) -> None:
+        # no person at all: away from the desk; a person not fully visible: unknown
+        self._advance(t_s, "away" if not self._pose_present else "unknown", False)
+
+    def _advance(self, t_s: float, phase: str, good: bool) -> None:
+        p = self.params
+        dt = 0.0 if self._last_t is None else min(max(t_s - self._last_t, 0.0), 5.0)
+        self._last_t = t_s
+        if phase == "unknown":
+            # keep the previous phase's clock running (a hidden moment changes nothing)
+            phase = self._phase if self._phase != "unknown" else "unknown"
+            good = False
+        self._phase = phase
+        if phase == "seated":
+            self._not_seated_since = None
+            if self._bout_start is None:
+                self._bout_start = t_s
+            self.seated_s += dt
+            if good:
+                self.good_s += dt
+        elif phase in ("standing", "away"):
+            if self._not_seated_since is None:
+                self._not_seated_since = t_s
+            if (self._bout_start is not None
+                    and t_s - self._not_seated_since >= p.break_min_s):
+                self._end_bout(self._not_seated_since)
+                self.breaks += 1
+        self._check_interval(t_s)
+
+    def _end_bout(self, t_end: float) -> None:
+        assert self._bout_start is not None
+        length = max(0.0, t_end - self._bout_start)
+        self._bouts.append((self._bout_start, t_end))
+        self.longest_sitting_s = max(self.longest_sitting_s, length)
+        self._bout_start = None
+
+    def _check_interval(self, t_s: float) -> None:
+        """sat_too_long from the moment the seated clock reaches the interval until the
+        break starts (said once: the span stays open while sitting goes on)."""
+        self.measured.add("sat_too_long")
+        cue = self.cue("sat_too_long")
+        over = (self._bout_start is not None and self._phase == "seated"
+                and t_s - self._bout_start >= self.params.interval_s - 1e-6)
+        if over:
+            self.tracker.update("sat_too_long", True, t_s, cue, min_on_s=0.0,
+                                value=t_s - self._bout_start)
+        elif self._bout_start is None:
+            self.tracker.update("sat_too_long", False, t_s, cue)
+
+    def finish(self) -> None:
+        if self._bout_start is not None:
+            end = self._not_seated_since if self._not_seated_since is not None else self.t_last
+            self.longest_sitting_s = max(self.longest_sitting_s, end - self._bout_start)
+        self.extra.update(
+            seated_s=round(self.seated_s, 3),
+            good_posture_share=round(self.good_s / self.seated_s, 4) if self.seated_s else None,
+            breaks=self.breaks,
+            longest_sitting_s=round(float(self.longest_sitting_s), 3),
+            interval_s=self.params.interval_s,
+        )
+
+    def live_status(self) -> tuple[float | None, float | None, str]:
+        """(seated clock in seconds, interval, phase)."""
+        if self._bout_start is None or self._last_t is None:
+            return None, self.params.interval_s, self._phase
+        return self._last_t - self._bout_start, self.params.interval_s, self._phase
+
+    def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
+        p = self.params
+        return {
+            "trunk_lean_deg": [(p.lean_on_deg, "slouch on"), (p.lean_off_deg, "slouch off")],
+            "head_forward": [(p.head_on, "head forward on"), (p.head_off, "off")],
+            "knee_deg": [(p.knee_min_deg, "knee min"), (p.knee_max_deg, "knee max")],
+            "heel_up_deg": [(p.heel_up_deg, "heel up")],
+            "yaw_deg": [(p.front_max_yaw_deg, "front view")],
+        }
