@@ -180,8 +180,11 @@ class Analyzer(ABC):
     def fault_min_on_for(self, check: str) -> float | None:
         """Seconds ``check`` must persist before it is reported (None: ``fault_min_on_s``).
 
-        Override for checks that must not nag (e.g. posture during hours of sitting)."""
-        return None
+        Override for checks that must not nag (e.g. posture during hours of sitting).
+        ``too_fast`` is already sustained over ``too_fast_window_s`` by its own test, so it
+        opens at once: a second delay would hide a ballistic jerk that lasts a few tenths
+        of a second."""
+        return 0.0 if check == "too_fast" else None
 
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
         """Signal name -> [(threshold value, label)], for plots (notebook, reports).
