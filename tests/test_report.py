@@ -215,3 +215,23 @@ def test_signal_plot_draws_thresholds_and_shades_faults():
     # shaded span: red at alpha 0.18 over white
     assert count(with_th["hips_sagging"], (246, 215, 215), 6) > 1000
     assert count(without["hips_sagging"], (246, 215, 215), 6) == 0
+
+
+def test_analyze_report_flag_on_a_real_clip(samples, tmp_path):
+    """``formcheck analyze --report`` writes a report of the real analysis of a clip."""
+    from formcheck.cli import main
+
+    clip = samples / "knee_to_chest_01.mp4"
+    report, doc = tmp_path / "r.html", tmp_path / "r.json"
+    rc = main(["analyze", str(clip), "-e", "knee_to_chest", "--report", str(report),
+               "--json", str(doc), "-q"])
+    assert rc == 0
+    html = report.read_text()
+    d = __import__("json").loads(doc.read_text())
+    assert "knee_to_chest_01.mp4" in html and "Single Knee-to-Chest" in html
+    plots = [a for t, a in parse(html).tags if t == "img" and a["alt"].startswith("signal ")]
+    assert plots, "no signal plots"
+    thumbs = [a for t, a in parse(html).tags if t == "img" and a.get("class") == "thumb"]
+    assert len(thumbs) == sum(1 for f in d["faults"] if f.get("worst_s") is not None)
+    for f in d["faults"]:
+        assert f["check"] in html

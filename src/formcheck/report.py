@@ -326,9 +326,15 @@ def clip_report_html(analysis, doc: Mapping[str, Any] | None = None,
                     "<figcaption>Fault spans per check</figcaption></figure>")
     plots = signal_plots(analysis.frames, faults, thresholds)
     for sig, png in plots:
-        body.append(f'<figure class="plot">{_img(png, "signal " + sig)}<figcaption>{esc(sig)}: '
-                    "dashed lines are thresholds, shaded areas the related faults</figcaption>"
-                    "</figure>")
+        what = []
+        if thresholds.get(sig):
+            what.append("dashed lines are the check's thresholds")
+        if any(_related(f["check"], sig, [lab for _, lab in thresholds.get(sig, [])])
+               for f in faults):
+            what.append("shaded spans are its faults")
+        caption = esc(sig) + (": " + esc(", ".join(what)) if what else "")
+        body.append(f'<figure class="plot">{_img(png, "signal " + sig)}'
+                    f"<figcaption>{caption}</figcaption></figure>")
     if not plots:
         body.append("<p>No per-frame signals were recorded.</p>")
     for note in doc.get("notes") or []:
