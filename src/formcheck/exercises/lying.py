@@ -104,12 +104,13 @@ def offset_above_line(p: Point, a: Point, b: Point, up: Point) -> float:
 
 
 def bend_above_line(p: Point, a: Point, b: Point, up: Point) -> float:
-    """``180 - angle(a, p, b)``, positive when p lies on the ``up`` side of the line a-b
-    (geometry.deviation_from_line_deg)."""
+    """``180 - angle(a, p, b)``, positive when p lies on the ``up`` side of the line a-b.
+
+    Like geometry.deviation_from_line_deg, but the side is taken from p's perpendicular offset
+    to the line, not from p relative to the segment's midpoint along ``up``: for a sloping line
+    (shoulder to raised knee) a hip below the line can still be above the midpoint."""
     bend = 180.0 - angle3(a, p, b)
-    mid = ((a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0)
-    side = (p[0] - mid[0]) * up[0] + (p[1] - mid[1]) * up[1]
-    return bend if side >= 0 else -bend
+    return bend if offset_above_line(p, a, b, up) >= 0 else -bend
 
 
 def feet_floor_deg(pose: Pose, min_vis: float = 0.3) -> float:
