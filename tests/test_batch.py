@@ -165,3 +165,18 @@ def test_scores_csv_has_a_column_per_fault_and_stable_floats():
     assert [r["clip"] for r in parsed] == ["a", "b"]
     assert parsed[1]["fault_s:hips_sagging"] == "0.25" and parsed[1]["hold_s"] == "0.333"
     assert parsed[0]["error"] == "bad, file" and parsed[0]["fault_s:hips_sagging"] == ""
+
+
+def test_clip_reports_are_written_linked_and_required_on_resume(inputs, tmp_path):
+    out = tmp_path / "o"
+    clip = [str(inputs[1])]
+    run_batch(clip, out, ClipOptions(EXERCISE), jobs=1)
+    assert not (out / "knee_to_chest_01.html").exists()
+    assert 'href="knee_to_chest_01.json"' in (out / "report.html").read_text()
+    s = run_batch(clip, out, ClipOptions(EXERCISE), jobs=1, clip_reports=True)
+    assert s.scored == ["knee_to_chest_01"]  # the report was missing: scored again
+    page = (out / "knee_to_chest_01.html").read_text()
+    assert "knee_to_chest_01.mp4" in page and "data:image/png;base64," in page
+    assert 'href="knee_to_chest_01.html"' in (out / "report.html").read_text()
+    s = run_batch(clip, out, ClipOptions(EXERCISE), jobs=1, clip_reports=True)
+    assert s.skipped == ["knee_to_chest_01"]

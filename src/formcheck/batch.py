@@ -68,6 +68,8 @@ class ClipOutcome:
     clip: str
     doc: dict | None = None
     error: str | None = None
+    #: the clip's HTML report, when asked for (``--clip-reports``)
+    html: str | None = None
 
 
 @dataclass
@@ -182,13 +184,20 @@ def clip_document(analysis, options: ClipOptions) -> dict:
     return result_document(analysis, {"model": options.model})
 
 
-def score_one(clip: str, path: str, options: ClipOptions) -> ClipOutcome:
+def score_one(clip: str, path: str, options: ClipOptions,
+              clip_report: bool = False) -> ClipOutcome:
     """Worker entry point: analyse one clip; any failure becomes an error outcome."""
     try:
         analysis = analyze_clip(path, options)
-        return ClipOutcome(clip, doc=clip_document(analysis, options))
+        doc = clip_document(analysis, options)
     except Exception as exc:  # one bad clip must not stop the batch: report it in its row
         return ClipOutcome(clip, error=_short_error(exc, path))
+    html = None
+    if clip_report:
+        from .report import clip_report_html
+
+        html = clip_report_html(analysis, doc, path)
+    return ClipOutcome(clip, doc=doc, html=html)
 
 
 def _short_error(exc: BaseException, path: str | os.PathLike | None = None) -> str:
@@ -278,7 +287,7 @@ def _state_path(out: Path, clip: str) -> Path:
     return out / STATE_DIR / f"{clip}.json"
 
 
-def _load_state(out: Path, job: Job) -> dict | None:
+def _load_state(out: Path, job: Job, need_html: bool = False) -> dict | None:
     p = _state_path(out, job.clip)
     try:
         state = json.loads(p.read_text())
@@ -293,12 +302,16 @@ def _load_state(out: Path, job: Job) -> dict | None:
         return None  # errors are retried: the cause (a crashed worker, a fix) may be gone
     if not (out / f"{job.clip}.json").is_file():
         return None  # the document was deleted: score again
+    if need_html and not (out / f"{job.clip}.html").is_file():
+        return None
     return row
 
 
 def _save_outcome(out: Path, job: Job, outcome: ClipOutcome, exercise: str) -> dict:
     if outcome.doc is not None:
         _write_atomic(out / f"{job.clip}.json", document_text(outcome.doc))
+        if outcome.html is not None:
+            _write_atomic(out / f"{job.clip}.html", outcome.html)
         row = row_from_doc(job.clip, outcome.doc)
     else:
         row = error_row(job.clip, exercise, outcome.error or "unknown error")
@@ -316,11 +329,11 @@ def plan_jobs(paths: list[Path], options: ClipOptions) -> list[Job]:
 
 
 def _run_local(jobs: list[Job], options: ClipOptions, workers: int,
-               done: Callable[[Job, ClipOutcome], None]) -> None:
+               done: Callable[[Job, ClipOutcome], None], clip_reports: bool = False) -> None:
     by_clip = {j.clip: j for j in jobs}
     ctx = get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futs = {pool.submit(score_one, j.clip, j.path, options): j.clip for j in jobs}
+        futs = {pool.submit(score_one, j.clip, j.path, options, clip_reports): j.clip for j in jobs}
         for fut in as_completed(futs):
             job = by_clip[futs[fut]]
             try:
@@ -339,8 +352,13 @@ def run_batch(
     scheduler: str | None = None,
     progress: bool = False,
     report: bool = True,
+    clip_reports: bool = False,
 ) -> BatchSummary:
-    """Score every clip in ``inputs`` into ``out``; returns what was scored and skipped."""
+    """Score every clip in ``inputs`` into ``out``; returns what was scored and skipped.
+
+    ``report``: write ``out/report.html`` (summary of all clips); ``clip_reports``: also an
+    HTML report per clip (``out/<clip>.html``, as ``analyze --report``).
+    """
     if jobs < 1:
         raise BatchError("--jobs must be at least 1")
     if backend not in ("local", "dask"):
@@ -361,7 +379,7 @@ def run_batch(
     rows: dict[str, dict] = {}
     todo: list[Job] = []
     for job in plan_jobs(paths, options):
-        row = _load_state(out, job)
+        row = _load_state(out, job, need_html=clip_reports)
         if row is not None:
             rows[job.clip] = row
             summary.skipped.append(job.clip)
@@ -386,9 +404,9 @@ def run_batch(
             if backend == "dask":
                 from .distributed import run_dask
 
-                run_dask(todo, options, jobs, scheduler, done)
+                run_dask(todo, options, jobs, scheduler, done, clip_reports)
             else:
-                _run_local(todo, options, min(jobs, len(todo)), done)
+                _run_local(todo, options, min(jobs, len(todo)), done, clip_reports)
     finally:
         if bar is not None:
             bar.close()
@@ -401,7 +419,8 @@ def run_batch(
     if report:
         from .report import write_batch_report
 
-        write_batch_report(out / "report.html", summary.rows)
+        linked = {r["clip"] for r in summary.rows if (out / f"{r['clip']}.html").is_file()}
+        write_batch_report(out / "report.html", summary.rows, linked)
     return summary
 
 
@@ -443,6 +462,8 @@ def add_batch_parser(sub) -> None:
                    help="Dask scheduler address (tcp://host:8786); default: a local cluster")
     b.add_argument("--no-smoothing", action="store_true", help="disable landmark smoothing")
     b.add_argument("--no-report", action="store_true", help="do not write report.html")
+    b.add_argument("--clip-reports", action="store_true",
+                   help="also write an HTML report per clip (DIR/<clip>.html, as analyze --report)")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
     b.add_argument("--model", choices=["lite", "full", "heavy"], default="full",
                    help="pose model variant (default: full)")
@@ -458,7 +479,7 @@ def main_batch(args) -> int:
                           smoothing=not args.no_smoothing)
     summary = run_batch(args.inputs, args.out, options, jobs=args.jobs, backend=args.backend,
                         scheduler=args.scheduler, progress=not args.quiet and sys.stderr.isatty(),
-                        report=not args.no_report)
+                        report=not args.no_report, clip_reports=args.clip_reports)
     if not args.quiet:
         print(format_batch_summary(summary))
     return 1 if summary.errors else 0

@@ -41,6 +41,7 @@ def run_dask(
     workers: int,
     scheduler: str | None,
     done: Callable[[Job, ClipOutcome], None],
+    clip_reports: bool = False,
 ) -> None:
     """Score ``jobs`` on a Dask cluster, calling ``done(job, outcome)`` as each finishes."""
     dd = _import_distributed()
@@ -60,7 +61,7 @@ def run_dask(
             futures = []
             for job in jobs:
                 # the content key names the task, so a task is never confused with another clip
-                fut = client.submit(score_one, job.clip, job.path, options,
+                fut = client.submit(score_one, job.clip, job.path, options, clip_reports,
                                     key=f"formcheck-{job.clip}-{job.key[:16]}", pure=False)
                 by_key[fut.key] = job
                 futures.append(fut)

@@ -20,6 +20,7 @@ import io
 import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
+from urllib.parse import quote
 
 import numpy as np
 
@@ -387,7 +388,9 @@ def _fault_chart(rows: list[Mapping[str, Any]]) -> bytes | None:
     return _fig_png(fig)
 
 
-def batch_report_html(rows: list[Mapping[str, Any]]) -> str:
+def batch_report_html(rows: list[Mapping[str, Any]], clip_reports: Iterable[str] = ()) -> str:
+    """Summary of a batch; clips named in ``clip_reports`` link to ``<clip>.html``."""
+    with_html = set(clip_reports)
     ranked = sorted(rows, key=lambda r: (r.get("form_score") is None,
                                          -float(r.get("form_score") or 0.0), r["clip"]))
     n_err = sum(1 for r in rows if r.get("status") == "error")
@@ -398,8 +401,10 @@ def batch_report_html(rows: list[Mapping[str, Any]]) -> str:
     table_rows = []
     for i, r in enumerate(ranked, 1):
         ok = r.get("status") != "error"
-        link = (f'<a href="{esc(r["clip"])}.json">{esc(r["clip"])}</a>' if ok
-                else esc(r["clip"]))
+        link = esc(r["clip"])
+        if ok:
+            target = f'{r["clip"]}.html' if r["clip"] in with_html else f'{r["clip"]}.json'
+            link = f'<a href="{esc(quote(target))}">{esc(r["clip"])}</a>'
         table_rows.append([
             str(i) if r.get("form_score") is not None else "-", link, esc(r.get("exercise") or "-"),
             esc(r.get("status")), _num(r.get("form_score")),
@@ -422,5 +427,6 @@ def batch_report_html(rows: list[Mapping[str, Any]]) -> str:
     return _page("formcheck batch report", body)
 
 
-def write_batch_report(path: str | os.PathLike, rows: list[Mapping[str, Any]]) -> Path:
-    return _write(path, batch_report_html(rows))
+def write_batch_report(path: str | os.PathLike, rows: list[Mapping[str, Any]],
+                       clip_reports: Iterable[str] = ()) -> Path:
+    return _write(path, batch_report_html(rows, clip_reports))
