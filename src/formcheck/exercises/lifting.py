@@ -113,7 +113,7 @@ class LiftingAnalyzer(Analyzer):
         sig = ev.signals
         vt = self.visibility_threshold
 
-        yaw = body_yaw_deg(pose)
+        yaw = self._hip_yaw_deg(pose)
         sig["yaw_deg"] = yaw
         front = bool(np.isfinite(yaw) and yaw <= p.front_max_yaw_deg)
         pure_side = bool(np.isfinite(yaw) and yaw >= p.pure_side_yaw_deg)
@@ -184,6 +184,16 @@ class LiftingAnalyzer(Analyzer):
         if front:
             ev.checks["bending_at_waist"] = "front view: trunk lean needs a side view"
         return ev
+
+    @staticmethod
+    def _hip_yaw_deg(pose: Pose) -> float:
+        """Out-of-image-plane angle of the hip line (90 = side view). The view is judged by
+        the hips, not the shoulders: a twisting trunk must not turn a side view into an
+        oblique one. Falls back to :func:`view.body_yaw_deg` without world landmarks."""
+        d = (pose.world[Landmark.LEFT_HIP] - pose.world[Landmark.RIGHT_HIP]).astype(np.float64)
+        if np.all(np.isfinite(d)) and np.linalg.norm(d) > 1e-6:
+            return float(np.degrees(np.arctan2(abs(d[2]), np.hypot(d[0], d[1]))))
+        return body_yaw_deg(pose)
 
     @staticmethod
     def _world_knee(pose: Pose, side: str) -> float:
