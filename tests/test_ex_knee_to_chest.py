@@ -10,8 +10,12 @@ from tests.lying_builders import FAR_OFFSET, NEAR, front_view, lerp, run, standi
 P = KneeToChestParams()
 KNEE_REST = NEAR["KNEE"]
 #: the near (right) knee pulled to the chest: trunk-thigh angle ~48 deg, foot in the air
-HELD = {"KNEE": (600.0, 300.0), "ANKLE": (760.0, 200.0), "HEEL": (770.0, 215.0),
-        "FOOT_INDEX": (800.0, 170.0)}
+HELD = {
+    "KNEE": (600.0, 300.0),
+    "ANKLE": (760.0, 200.0),
+    "HEEL": (770.0, 215.0),
+    "FOOT_INDEX": (800.0, 170.0),
+}
 
 
 def _far(pts):

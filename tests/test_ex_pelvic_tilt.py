@@ -40,8 +40,14 @@ def test_short_tilts_are_counted_and_flagged_hold_too_short():
     assert res.rep_count == 4
     assert "hold_too_short" in res.fault_ids
     assert all(0.9 <= h.duration_s <= 2.0 for h in res.holds)
-    for quiet in ("hips_lifted", "knees_not_bent", "too_fast", "not_in_position", "wrong_view",
-                  "not_visible"):
+    for quiet in (
+        "hips_lifted",
+        "knees_not_bent",
+        "too_fast",
+        "not_in_position",
+        "wrong_view",
+        "not_visible",
+    ):
         assert quiet not in res.fault_ids
 
 
@@ -90,15 +96,20 @@ def test_lost_pose_mid_hold_pauses_the_timer():
 def test_hips_lifted_fires_when_the_pelvis_leaves_the_floor():
     amount, dur = tilts(hold_s=4.0, n=1)
     lifted = hip_on_line(0.9)
-    res, _ = analyze(lambda t: supine(near={"HIP": lifted} if amount(t) >= 1.0 else None,
-                                      tilt=amount(t)), dur)
+    res, _ = analyze(
+        lambda t: supine(near={"HIP": lifted} if amount(t) >= 1.0 else None, tilt=amount(t)), dur
+    )
     assert "hips_lifted" in res.fault_ids
     assert res.reps and "hips_lifted" in res.reps[0].faults and not res.reps[0].good
 
 
 def test_knees_not_bent_fires_on_straight_legs_and_not_on_bent_ones():
-    straight = {"KNEE": (1050.0, 515.0), "ANKLE": (1300.0, 525.0), "HEEL": (1300.0, 560.0),
-                "FOOT_INDEX": (1330.0, 520.0)}
+    straight = {
+        "KNEE": (1050.0, 515.0),
+        "ANKLE": (1300.0, 525.0),
+        "HEEL": (1300.0, 560.0),
+        "FOOT_INDEX": (1330.0, 520.0),
+    }
     res, _ = analyze(lambda t: supine(near=straight), 3.0)
     assert "knees_not_bent" in res.fault_ids
     res, _ = analyze(lambda t: supine(), 3.0)

@@ -111,8 +111,13 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
         knee_angle = angle3(hp, kn, an)
         trunk_elev = elevation_deg(sh, hp, floor)
         dev = bend_above_line(hp, sh, kn, up)
-        ev.signals.update(hip_angle=hip_angle, knee_angle=knee_angle, trunk_elev=trunk_elev,
-                          hip_line_dev=dev, floor_deg=floor)
+        ev.signals.update(
+            hip_angle=hip_angle,
+            knee_angle=knee_angle,
+            trunk_elev=trunk_elev,
+            hip_line_dev=dev,
+            floor_deg=floor,
+        )
         if front:
             reason = "front/back view: the hip line needs a side view"
             ev.checks.update(hips_too_high=reason, not_in_position=reason)
@@ -145,13 +150,21 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
             elif te <= rest + p.floor_margin_deg or t - t0 > p.lowering_timeout_s:
                 self._judge_lowering(t0, t)
         if up and self._rep is None:
-            self._rep = {"start": t, "peak": -math.inf, "peak_t": t, "near_peak_t": t,
-                         "faults": set()}
+            self._rep = {
+                "start": t,
+                "peak": -math.inf,
+                "peak_t": t,
+                "near_peak_t": t,
+                "faults": set(),
+            }
             self._lowering = None
         if self._rep is not None:
             self._rep_step(ev, up, hip)
-        self._phase = ("top" if self.timer.active else "up") if self._rep else (
-            "lowering" if self._lowering else "down")
+        self._phase = (
+            ("top" if self.timer.active else "up")
+            if self._rep
+            else ("lowering" if self._lowering else "down")
+        )
 
     def _rep_step(self, ev: FrameEval, up: bool, hip: float) -> None:
         p: GluteBridgeParams = self.params
@@ -180,10 +193,17 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
             self.add_event("hips_too_low", rep["start"], t, rep["peak"])
             rep["faults"].add("hips_too_low")
         faults = sorted(rep["faults"])
-        self.reps.append(Rep(
-            index=len(self.reps) + 1, start_s=rep["start"], end_s=t, peak_s=rep["peak_t"],
-            hold_s=rep.get("hold_good", 0.0), good=not faults, faults=faults,
-        ))
+        self.reps.append(
+            Rep(
+                index=len(self.reps) + 1,
+                start_s=rep["start"],
+                end_s=t,
+                peak_s=rep["peak_t"],
+                hold_s=rep.get("hold_good", 0.0),
+                good=not faults,
+                faults=faults,
+            )
+        )
         self._lowering = (rep["near_peak_t"], self._rest_te if self._rest_te is not None else 0.0)
         self._rep = None
 

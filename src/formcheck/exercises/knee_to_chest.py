@@ -38,8 +38,12 @@ SIDES = ("left", "right")
 _OTHER = {"left": "right", "right": "left"}
 
 
-def _vec_angle(o1: tuple[float, float], p1: tuple[float, float],
-               o2: tuple[float, float], p2: tuple[float, float]) -> float:
+def _vec_angle(
+    o1: tuple[float, float],
+    p1: tuple[float, float],
+    o2: tuple[float, float],
+    p2: tuple[float, float],
+) -> float:
     """Angle (deg, 0-180) between the vectors o1->p1 and o2->p2; NaN if degenerate."""
     ax, ay = p1[0] - o1[0], p1[1] - o1[1]
     bx, by = p2[0] - o2[0], p2[1] - o2[1]
@@ -84,8 +88,10 @@ class KneeToChestAnalyzer(LyingAnalyzer):
     def reset(self) -> None:
         super().reset()
         p: KneeToChestParams = self.params
-        self.legs = {s: Hysteresis(p.hold_enter_deg, p.hold_exit_deg, rising=False,
-                                   min_s=p.switch_min_s) for s in SIDES}
+        self.legs = {
+            s: Hysteresis(p.hold_enter_deg, p.hold_exit_deg, rising=False, min_s=p.switch_min_s)
+            for s in SIDES
+        }
         self.timer = HoldTimer(release_s=0.0, min_hold_s=p.min_hold_s)
         self._side: str | None = None  # leg held now
         self._released_holds = 0
@@ -98,7 +104,8 @@ class KneeToChestAnalyzer(LyingAnalyzer):
         p: KneeToChestParams = self.params
         hold = [(p.hold_enter_deg, "held"), (p.hold_exit_deg, "released")]
         return {
-            "hip_flex_left": hold, "hip_flex_right": hold,
+            "hip_flex_left": hold,
+            "hip_flex_right": hold,
             "opposite_heel": [(p.opposite_heel_max, "opposite_leg_lifted")],
             "head_lift": [(p.head_lift_max_deg, "head_lifted")],
         }
@@ -121,20 +128,21 @@ class KneeToChestAnalyzer(LyingAnalyzer):
             flex[s] = _vec_angle(hp, sh, pt(pose, h), pt(pose, k)) if seen else math.nan
             ev.signals[f"hip_flex_{s}"] = flex[s]
         ear = side_landmark(side, "ear")
-        head_lift = (-bend_above_line(sh, hp, pt(pose, ear), up)
-                     if pose.vis(ear) >= aux else math.nan)
+        head_lift = (
+            -bend_above_line(sh, hp, pt(pose, ear), up) if pose.vis(ear) >= aux else math.nan
+        )
         ev.signals["head_lift"] = head_lift
         if front:
             reason = "front/back view: the legs and head need a side view"
-            ev.checks.update(opposite_leg_lifted=reason, head_lifted=reason,
-                             not_in_position=reason)
+            ev.checks.update(opposite_leg_lifted=reason, head_lifted=reason, not_in_position=reason)
             return ev
         ev.in_position = self.is_supine(pose, side, up)
         if not ev.in_position:
             return ev
         ev.motion.update({f"hip_{s}": flex[s] for s in SIDES if math.isfinite(flex[s])})
-        ev.checks["head_lifted"] = (head_lift > p.head_lift_max_deg if math.isfinite(head_lift)
-                                    else "ear not visible")
+        ev.checks["head_lifted"] = (
+            head_lift > p.head_lift_max_deg if math.isfinite(head_lift) else "ear not visible"
+        )
         ev.signals["head_lifted"] = head_lift
         # the held leg as this frame alone shows it: the more bent one, if bent enough
         cands = [s for s in SIDES if math.isfinite(flex[s]) and flex[s] < p.hold_exit_deg]
@@ -168,8 +176,14 @@ class KneeToChestAnalyzer(LyingAnalyzer):
         held = [s for s in SIDES if on[s]]
         side = None
         if held:
-            side = min(held, key=lambda s: ev.signals[f"hip_flex_{s}"]
-                       if math.isfinite(ev.signals[f"hip_flex_{s}"]) else math.inf)
+            side = min(
+                held,
+                key=lambda s: (
+                    ev.signals[f"hip_flex_{s}"]
+                    if math.isfinite(ev.signals[f"hip_flex_{s}"])
+                    else math.inf
+                ),
+            )
             if self._side in held:
                 side = self._side  # keep the current hold's side while it lasts
         if self._side is not None and side != self._side:
@@ -192,13 +206,23 @@ class KneeToChestAnalyzer(LyingAnalyzer):
             self._released_holds += 1
             if self.timing_ok():
                 if hold.duration_s < p.hold_min_s:
-                    self.add_event("hold_too_short", hold.start_s, hold.end_s,
-                                   hold.duration_s, side=side)
+                    self.add_event(
+                        "hold_too_short", hold.start_s, hold.end_s, hold.duration_s, side=side
+                    )
                     faults.append("hold_too_short")
                 else:
                     self.mark_measured("hold_too_short")
-        self.reps.append(Rep(index=len(self.reps) + 1, start_s=hold.start_s, end_s=hold.end_s,
-                             side=side, hold_s=hold.good_s, good=not faults, faults=faults))
+        self.reps.append(
+            Rep(
+                index=len(self.reps) + 1,
+                start_s=hold.start_s,
+                end_s=hold.end_s,
+                side=side,
+                hold_s=hold.good_s,
+                good=not faults,
+                faults=faults,
+            )
+        )
 
     def pause(self, t_s: float) -> None:
         self.timer.pause(t_s)

@@ -40,9 +40,12 @@ Point = tuple[float, float]
 
 #: landmarks that rest on the floor in a tilt or a bridge (both sides)
 _FEET_FLOOR = [
-    Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER,
-    Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL,
-    Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX,
+    Landmark.LEFT_SHOULDER,
+    Landmark.RIGHT_SHOULDER,
+    Landmark.LEFT_HEEL,
+    Landmark.RIGHT_HEEL,
+    Landmark.LEFT_FOOT_INDEX,
+    Landmark.RIGHT_FOOT_INDEX,
 ]
 
 
@@ -219,8 +222,13 @@ class LyingAnalyzer(Analyzer):
             return
         self.measured.add("wrong_view")
         self.tracker.update(
-            "wrong_view", yaw < self.lp.front_view_max_yaw_deg, ev.t_s, self.cue("wrong_view"),
-            value=yaw, min_on_s=self.lp.wrong_view_min_s, worse="min",
+            "wrong_view",
+            yaw < self.lp.front_view_max_yaw_deg,
+            ev.t_s,
+            self.cue("wrong_view"),
+            value=yaw,
+            min_on_s=self.lp.wrong_view_min_s,
+            worse="min",
         )
 
     def is_supine(self, pose: Pose, side: str, up: Point) -> bool:
@@ -234,8 +242,14 @@ class LyingAnalyzer(Analyzer):
             return False
         return height(kn, hp, up) / trunk > -self.lp.knee_below_hip_max
 
-    def add_event(self, check: str, start_s: float, end_s: float, value: float | None = None,
-                  side: str | None = None) -> None:
+    def add_event(
+        self,
+        check: str,
+        start_s: float,
+        end_s: float,
+        value: float | None = None,
+        side: str | None = None,
+    ) -> None:
         """Record an event-type fault (a hold released too early, a fast lowering...)."""
         self.measured.add(check)
         self.not_measurable.pop(check, None)
@@ -296,11 +310,18 @@ class SwingDetector:
     level wanders by a few degrees between reps (pelvic_tilt_01 rests at 119-125 deg).
     """
 
-    def __init__(self, rise: float, min_drop: float, drop_frac: float = 0.5,
-                 min_s: float = 0.0, rest_tau_s: float = 4.0):
+    def __init__(
+        self,
+        rise: float,
+        min_drop: float,
+        drop_frac: float = 0.5,
+        min_s: float = 0.0,
+        rest_tau_s: float = 4.0,
+    ):
         if rise <= 0 or min_drop <= 0 or not 0 < drop_frac < 1 or min_s < 0 or rest_tau_s <= 0:
-            raise ValueError("SwingDetector: rise, min_drop, rest_tau_s > 0, 0 < drop_frac < 1, "
-                             "min_s >= 0")
+            raise ValueError(
+                "SwingDetector: rise, min_drop, rest_tau_s > 0, 0 < drop_frac < 1, min_s >= 0"
+            )
         self.rise, self.min_drop, self.drop_frac, self.min_s = rise, min_drop, drop_frac, min_s
         self.rest = BaselineFollower(up_tau_s=rest_tau_s)
         self.state = False

@@ -24,11 +24,11 @@ from .base import FrameEval, HoldTimer
 from .lying import (
     LyingAnalyzer,
     LyingParams,
+    SwingDetector,
     angle3,
     elevation_deg,
     feet_floor_deg,
     pt,
-    SwingDetector,
     up_vec,
 )
 
@@ -76,8 +76,13 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
     def reset(self) -> None:
         super().reset()
         p: PelvicTiltParams = self.params
-        self.swing = SwingDetector(p.tilt_on_deg, p.release_min_drop_deg, p.release_frac,
-                                   min_s=p.switch_min_s, rest_tau_s=p.baseline_up_tau_s)
+        self.swing = SwingDetector(
+            p.tilt_on_deg,
+            p.release_min_drop_deg,
+            p.release_frac,
+            min_s=p.switch_min_s,
+            rest_tau_s=p.baseline_up_tau_s,
+        )
         self.timer = HoldTimer(release_s=0.0, min_hold_s=p.min_tilt_s)
         self._peak: tuple[float, float] = (-math.inf, 0.0)  # (tilt deg, t)
         self._rep_faults: set[str] = set()
@@ -108,10 +113,15 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
         trunk_elev = elevation_deg(sh, hp, floor)
         sk = ((kn[0] - sh[0]), (kn[1] - sh[1]))
         sk2 = sk[0] ** 2 + sk[1] ** 2
-        hip_shift = ((hp[0] - sh[0]) * sk[0] + (hp[1] - sh[1]) * sk[1]) / sk2 if sk2 > 0 else math.nan
+        hip_shift = (
+            ((hp[0] - sh[0]) * sk[0] + (hp[1] - sh[1]) * sk[1]) / sk2 if sk2 > 0 else math.nan
+        )
         ev.signals.update(
-            hip_angle=hip_angle, knee_angle=knee_angle, trunk_elev=trunk_elev,
-            floor_deg=floor, hip_shift=hip_shift,
+            hip_angle=hip_angle,
+            knee_angle=knee_angle,
+            trunk_elev=trunk_elev,
+            floor_deg=floor,
+            hip_shift=hip_shift,
         )
         if front:
             reason = "front/back view: the tilt and the hips need a side view"
@@ -161,10 +171,17 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
                 faults.append("hold_too_short")
             else:
                 self.mark_measured("hold_too_short")
-        self.reps.append(Rep(
-            index=len(self.reps) + 1, start_s=hold.start_s, end_s=hold.end_s,
-            peak_s=self._peak[1], hold_s=hold.good_s, good=not faults, faults=faults,
-        ))
+        self.reps.append(
+            Rep(
+                index=len(self.reps) + 1,
+                start_s=hold.start_s,
+                end_s=hold.end_s,
+                peak_s=self._peak[1],
+                hold_s=hold.good_s,
+                good=not faults,
+                faults=faults,
+            )
+        )
         self._peak, self._rep_faults = (-math.inf, 0.0), set()
 
     def pause(self, t_s: float) -> None:
