@@ -180,3 +180,32 @@ def test_clip_reports_are_written_linked_and_required_on_resume(inputs, tmp_path
     assert 'href="knee_to_chest_01.html"' in (out / "report.html").read_text()
     s = run_batch(clip, out, ClipOptions(EXERCISE), jobs=1, clip_reports=True)
     assert s.skipped == ["knee_to_chest_01"]
+
+
+def test_interrupted_batch_resumes(samples, tmp_path):
+    """Ctrl-C mid-batch: finished clips are kept and the next run only scores the rest."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "o"
+    clips = [str(samples / c) for c in ("knee_to_chest_01.mp4", "sitting_01.mp4")]
+    cmd = [sys.executable, "-m", "formcheck.cli", "batch", *clips, "-e", EXERCISE,
+           "--out", str(out), "--jobs", "1", "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not (out / "knee_to_chest_01.json").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "first clip never finished"
+        time.sleep(0.05)
+    t0 = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    rc = proc.wait(timeout=30)
+    assert rc == 130 and time.monotonic() - t0 < 10
+    assert not (out / "sitting_01.json").exists()  # sitting_01 (17 s) was cut short
+    rows = read_rows(out)
+    assert [r["clip"] for r in rows] == ["knee_to_chest_01"]  # scores.csv of what finished
+    s = run_batch([clips[0]], out, ClipOptions(EXERCISE), jobs=1)
+    assert s.skipped == ["knee_to_chest_01"] and s.scored == []

@@ -331,8 +331,8 @@ def plan_jobs(paths: list[Path], options: ClipOptions) -> list[Job]:
 def _run_local(jobs: list[Job], options: ClipOptions, workers: int,
                done: Callable[[Job, ClipOutcome], None], clip_reports: bool = False) -> None:
     by_clip = {j.clip: j for j in jobs}
-    ctx = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    try:
         futs = {pool.submit(score_one, j.clip, j.path, options, clip_reports): j.clip for j in jobs}
         for fut in as_completed(futs):
             job = by_clip[futs[fut]]
@@ -341,6 +341,16 @@ def _run_local(jobs: list[Job], options: ClipOptions, workers: int,
             except BrokenProcessPool as exc:  # a worker died (e.g. a decoder crash)
                 outcome = ClipOutcome(job.clip, error=f"worker crashed: {_short_error(exc)}")
             done(job, outcome)
+    except BaseException:
+        # interrupted (Ctrl-C) or failed: stop now rather than finish every queued clip; what
+        # finished is already recorded, so the next run resumes from there. Python < 3.14 has
+        # no public way to stop running workers, hence the private ``_processes``.
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.terminate()
+        raise
+    pool.shutdown()
 
 
 def run_batch(
