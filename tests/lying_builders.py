@@ -59,6 +59,7 @@ def supine(
     tilt: float = 0.0,
     far_offset: tuple[float, float] = FAR_OFFSET,
     mirror: bool = True,
+    nose: tuple[float, float] = NOSE,
     **kw,
 ) -> Pose:
     """A supine pose. ``near``/``far`` override joints by short name ("KNEE") on the right
@@ -71,7 +72,7 @@ def supine(
     n.update(near or {})
     f = {k: (x + far_offset[0], y + far_offset[1]) for k, (x, y) in (n if mirror else rest).items()}
     f.update(far or {})
-    pts = {"NOSE": NOSE}
+    pts = {"NOSE": nose}
     for name, (x, y) in n.items():
         if name == "MOUTH":
             pts["MOUTH_RIGHT"] = (x, y)
@@ -89,6 +90,12 @@ def supine(
 def standing() -> Pose:
     """The standing person from tests.builders (not a lying position)."""
     return make_pose(near_side="left")
+
+
+def face_down(**kw) -> Pose:
+    """Trunk and legs as when lying on the back, but the face turned to the floor (prone, as
+    in a plank): the nose below the ear."""
+    return supine(nose=(130.0, 540.0), **kw)
 
 
 def front_view(**kw) -> Pose:

@@ -93,7 +93,9 @@ def test_both_knees_pulled_in_is_opposite_leg_lifted():
 
 def test_head_lifted():
     fn, dur = holds(["right"], hold_s=16.0)
-    res, _ = analyze(lambda t: fn(t, near={"EAR": (200.0, 360.0)} if t > 6 else None), dur)
+    # head and shoulders curled up toward the knees: ear and nose rise, the face still up
+    curled = {"near": {"EAR": (200.0, 360.0)}, "nose": (250.0, 330.0)}
+    res, _ = analyze(lambda t: fn(t, **(curled if t > 6 else {})), dur)
     assert "head_lifted" in res.fault_ids
     res, _ = analyze(fn, dur)
     assert "head_lifted" not in res.fault_ids

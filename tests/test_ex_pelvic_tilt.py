@@ -7,7 +7,7 @@ import pytest
 
 from formcheck.exercises import make_analyzer
 from formcheck.exercises.pelvic_tilt import PelvicTiltParams
-from tests.lying_builders import front_view, hip_on_line, run, standing, supine
+from tests.lying_builders import face_down, front_view, hip_on_line, run, standing, supine
 
 HOLD_TARGET = PelvicTiltParams().hold_min_s
 
@@ -131,8 +131,13 @@ def test_too_fast_fires_on_a_jerk_and_not_on_a_controlled_tilt():
     assert "too_fast" not in res.fault_ids
 
 
-def test_not_in_position_when_standing():
+def test_not_in_position_when_standing_or_face_down():
     res, _ = analyze(lambda t: standing(), 2.0)
+    assert "not_in_position" in res.fault_ids
+    assert res.rep_count == 0
+    # prone (plank-like) with the same outline: tilts of the hip are not counted
+    amount, dur = tilts(hold_s=4.0, n=2)
+    res, _ = analyze(lambda t: face_down(tilt=amount(t)), dur)
     assert "not_in_position" in res.fault_ids
     assert res.rep_count == 0
 

@@ -140,6 +140,10 @@ class LyingParams:
     #: on the back, the knee is never far below the hip (on all fours it is a thigh length,
     #: about 0.9 trunk lengths, below). Straight legs lying read about 0 (knee_to_chest_01).
     knee_below_hip_max: float = 0.35
+    #: on the back the face points up: the nose is above the ear (along "up"), by 0.12-0.23
+    #: trunk lengths on the supine clips; face down (plank, all fours, a deadlift's bottom)
+    #: it is 0.07-0.21 below on every other labelled clip. Checked only where both are seen.
+    face_up_min: float = 0.0
     #: wrong_view: body yaw (formcheck.view, 90 = pure side view) below this is a front/back
     #: view. Side clips measure 61-86 deg, knee_to_chest_01 (from above, oblique) 44-50, and
     #: the labelled frontal end of sitting_01 35 deg.
@@ -232,7 +236,8 @@ class LyingAnalyzer(Analyzer):
         )
 
     def is_supine(self, pose: Pose, side: str, up: Point) -> bool:
-        """Lying on the back: trunk near horizontal and the knee not below the hip."""
+        """Lying on the back: trunk near horizontal, the knee not below the hip (not on all
+        fours) and the face up (not prone: plank, all fours)."""
         sh = pt(pose, side_landmark(side, "shoulder"))
         hp = pt(pose, side_landmark(side, "hip"))
         kn = pt(pose, side_landmark(side, "knee"))
@@ -240,7 +245,14 @@ class LyingAnalyzer(Analyzer):
         trunk = dist(sh, hp)
         if not (incline <= self.lp.lying_max_incline_deg and trunk > 1e-6):
             return False
-        return height(kn, hp, up) / trunk > -self.lp.knee_below_hip_max
+        if height(kn, hp, up) / trunk <= -self.lp.knee_below_hip_max:
+            return False
+        ear = side_landmark(side, "ear")
+        aux = self.lp.aux_visibility
+        if pose.vis(Landmark.NOSE) >= aux and pose.vis(ear) >= aux:
+            face_up = height(pt(pose, Landmark.NOSE), pt(pose, ear), up) / trunk
+            return face_up > self.lp.face_up_min
+        return True
 
     def add_event(
         self,
