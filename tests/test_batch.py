@@ -209,3 +209,30 @@ def test_interrupted_batch_resumes(samples, tmp_path):
     assert [r["clip"] for r in rows] == ["knee_to_chest_01"]  # scores.csv of what finished
     s = run_batch([clips[0]], out, ClipOptions(EXERCISE), jobs=1)
     assert s.skipped == ["knee_to_chest_01"] and s.scored == []
+
+
+def fake_worker(clip, path, options, clip_report=False):
+    """Stands in for score_one in spawned workers: dies on 'crash' clips, else a tiny doc."""
+    import os
+    import time
+
+    from formcheck.batch import ClipOutcome
+
+    if "crash" in clip:
+        time.sleep(0.2)
+        os._exit(3)  # a native crash: the process is gone without a Python exception
+    time.sleep(0.5)
+    return ClipOutcome(clip, doc={"exercise": "plank", "frames_with_pose": 1, "duration_s": 1.0,
+                                  "coverage": 1.0, "reps": [], "holds": [], "faults": []})
+
+
+def test_a_crashing_worker_costs_only_its_own_clip():
+    from formcheck.batch import Job, _run_local
+
+    jobs = [Job(n, f"/x/{n}.mp4", n) for n in ("a", "b", "crash", "c", "d")]
+    got = {}
+    _run_local(jobs, ClipOptions("plank"), 2, lambda j, o: got.setdefault(j.clip, o),
+               worker=fake_worker)
+    assert sorted(got) == ["a", "b", "c", "crash", "d"]
+    assert got["crash"].doc is None and "worker crashed" in got["crash"].error
+    assert all(got[n].doc is not None and got[n].error is None for n in "abcd")

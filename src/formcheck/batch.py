@@ -196,7 +196,10 @@ def score_one(clip: str, path: str, options: ClipOptions,
     if clip_report:
         from .report import clip_report_html
 
-        html = clip_report_html(analysis, doc, path)
+        try:
+            html = clip_report_html(analysis, doc, path)
+        except Exception:  # the scores stand without the page; a re-run retries the page
+            html = None
     return ClipOutcome(clip, doc=doc, html=html)
 
 
@@ -328,18 +331,23 @@ def plan_jobs(paths: list[Path], options: ClipOptions) -> list[Job]:
             for name, p in zip(clip_names(paths), paths)]
 
 
-def _run_local(jobs: list[Job], options: ClipOptions, workers: int,
-               done: Callable[[Job, ClipOutcome], None], clip_reports: bool = False) -> None:
+def _run_pool(jobs: list[Job], workers: int, call: Callable[[Job], tuple],
+              done: Callable[[Job, ClipOutcome], None]) -> list[Job]:
+    """Run ``jobs`` in one pool; returns the jobs lost to a crashed worker (not ``done``)."""
     by_clip = {j.clip: j for j in jobs}
+    lost: list[Job] = []
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
     try:
-        futs = {pool.submit(score_one, j.clip, j.path, options, clip_reports): j.clip for j in jobs}
+        futs = {pool.submit(*call(j)): j.clip for j in jobs}
         for fut in as_completed(futs):
             job = by_clip[futs[fut]]
             try:
                 outcome = fut.result()
-            except BrokenProcessPool as exc:  # a worker died (e.g. a decoder crash)
-                outcome = ClipOutcome(job.clip, error=f"worker crashed: {_short_error(exc)}")
+            except BrokenProcessPool:  # a worker died (e.g. a decoder crash): which clip is unknown
+                lost.append(job)
+                continue
+            except Exception as exc:  # e.g. a result that cannot be sent back
+                outcome = ClipOutcome(job.clip, error=_short_error(exc, job.path))
             done(job, outcome)
     except BaseException:
         # interrupted (Ctrl-C) or failed: stop now rather than finish every queued clip; what
@@ -351,6 +359,26 @@ def _run_local(jobs: list[Job], options: ClipOptions, workers: int,
             proc.terminate()
         raise
     pool.shutdown()
+    return sorted(lost, key=lambda j: j.clip)
+
+
+def _run_local(jobs: list[Job], options: ClipOptions, workers: int,
+               done: Callable[[Job, ClipOutcome], None], clip_reports: bool = False,
+               worker: Callable[..., ClipOutcome] = score_one) -> None:
+    """Score ``jobs`` in spawned worker processes, calling ``done`` as each finishes.
+
+    A worker that dies (a native crash in a decoder, killed for memory) breaks the whole pool
+    and every clip still in it; those clips are then run again one per process, so only the
+    clip that crashes becomes an error row.
+    """
+    def call(j: Job) -> tuple:
+        return (worker, j.clip, j.path, options, clip_reports)
+
+    lost = _run_pool(jobs, workers, call, done)
+    for job in lost:
+        if _run_pool([job], 1, call, done):
+            done(job, ClipOutcome(job.clip, error="worker crashed (the process died while "
+                                  "scoring this clip)"))
 
 
 def run_batch(
