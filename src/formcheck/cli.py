@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .batch import add_batch_parser
 
     add_batch_parser(sub)
+    from .live import add_parsers as add_live_parsers
+
+    add_live_parsers(sub)  # live, routine, history
     return parser
 
 
@@ -235,8 +238,27 @@ def cmd_fetch(args) -> int:
     return 0
 
 
+def cmd_live(args) -> int:
+    from .live import main_live
+
+    return main_live(args)
+
+
+def cmd_routine(args) -> int:
+    from .routine import main_routine
+
+    return main_routine(args)
+
+
+def cmd_history(args) -> int:
+    from .history import main_history
+
+    return main_history(args)
+
+
 COMMANDS = {"analyze": cmd_analyze, "evaluate": cmd_evaluate, "models": cmd_models,
-            "fetch": cmd_fetch, "batch": cmd_batch}
+            "fetch": cmd_fetch, "batch": cmd_batch,
+            "live": cmd_live, "routine": cmd_routine, "history": cmd_history}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -130,3 +130,280 @@ class StatusAnnotator:
 
 def _pt(p: NDArray[np.floating]) -> tuple[int, int]:
     return int(round(float(p[0]))), int(round(float(p[1])))
+
+
+# ---- live coaching screen --------------------------------------------------------------------
+
+FONT = cv2.FONT_HERSHEY_DUPLEX
+AMBER = (243, 156, 18)
+DARK = (12, 14, 18)
+
+
+@dataclass
+class HudState:
+    """Everything the live screen shows besides the camera picture (the front end fills it
+    each frame; the annotator only draws it).
+
+    mode: "setup" (placing the camera), "set" (exercising), "rest" (between exercises),
+    "pain" (pain stop), "done".
+    """
+
+    title: str
+    mode: str = "set"
+    feedback: FrameFeedback | None = None
+    #: what the exercise aims for, e.g. "10-12 reps, hold 3-5 s"
+    target_text: str = ""
+    fps: float | None = None
+    latency_ms: float | None = None
+    paused: bool = False
+    #: setup screen: instruction lines and (label, satisfied) checklist items
+    setup_lines: tuple[str, ...] = ()
+    setup_checks: tuple[tuple[str, bool], ...] = ()
+    #: 0-1: how far the "hold still, you're set" countdown has got
+    setup_progress: float = 0.0
+    #: a large centre message (pain advice, rest, "Go!") and a smaller line under it
+    banner: str | None = None
+    sub_banner: str | None = None
+    #: keys the user can press, shown small at the bottom
+    keys_hint: str = "space pause   p pain stop   n next   q quit"
+
+
+def _blend_rect(img: NDArray[np.uint8], x0: int, y0: int, x1: int, y1: int,
+                color: tuple[int, int, int], alpha: float) -> None:
+    h, w = img.shape[:2]
+    x0, x1 = max(0, x0), min(w, x1)
+    y0, y1 = max(0, y0), min(h, y1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    roi = img[y0:y1, x0:x1]
+    roi[:] = (roi.astype(np.float32) * (1 - alpha) + np.array(color, np.float32) * alpha
+              ).astype(np.uint8)
+
+
+def _text(img, text, org, k, color, thick, shadow=True):
+    if shadow:
+        cv2.putText(img, text, (org[0] + 2, org[1] + 2), FONT, k, DARK, thick + 2, cv2.LINE_AA)
+    cv2.putText(img, text, org, FONT, k, color, thick, cv2.LINE_AA)
+
+
+def _wrap(text: str, k: float, thick: int, max_w: int) -> list[str]:
+    words, lines, cur = text.split(), [], ""
+    for word in words:
+        cand = f"{cur} {word}".strip()
+        if cur and cv2.getTextSize(cand, FONT, k, thick)[0][0] > max_w:
+            lines.append(cur)
+            cur = word
+        else:
+            cur = cand
+    if cur:
+        lines.append(cur)
+    return lines
+
+
+class LiveAnnotator:
+    """Draws the live coaching screen: skeleton by check status, a big cue, the rep counter
+    (per side where it matters), a hold ring filling toward the target, the side worked, and a
+    small fps / latency readout; plus the setup, rest and pain-stop screens."""
+
+    def __init__(self, style: OverlayStyle = OverlayStyle()):
+        self.style = style
+        self.skeleton = SkeletonAnnotator(style)
+
+    def annotate(self, scene: NDArray[np.uint8], pose: Pose | None,
+                 hud: HudState) -> NDArray[np.uint8]:
+        s = _scale(scene, self.style)
+        fb = hud.feedback
+        if hud.mode == "setup":
+            self.skeleton.annotate(scene, pose, None)
+            self._setup(scene, hud, s)
+        else:
+            if hud.mode == "set":
+                self.skeleton.annotate(scene, pose, fb)
+            self._panel(scene, hud, s)
+            if hud.mode == "set" and fb is not None:
+                self._cue(scene, fb, s)
+        if hud.paused:
+            self._center(scene, "PAUSED", "press space to continue", s, ACCENT)
+        elif hud.banner:
+            color = FAULT if hud.mode == "pain" else (GOOD if hud.mode in ("done",) else ACCENT)
+            self._center(scene, hud.banner, hud.sub_banner, s, color)
+        self._readout(scene, hud, s)
+        return scene
+
+    # -- pieces ----------------------------------------------------------------------------
+    def _panel(self, img, hud: HudState, s: float) -> None:
+        fb = hud.feedback
+        pad = int(16 * s)
+        w_panel = int(380 * s)
+        reps = (fb.reps if fb else {}) or {}
+        per_side = {k: v for k, v in reps.items() if k != "total"}
+        has_hold = fb is not None and bool(fb.hold_target_s)
+        # layout first (rows depend on what there is to show), then draw
+        y_title = pad + int(26 * s)
+        y_sub = y_title + int(26 * s)
+        y_big = y_sub + int(78 * s)
+        bottom = y_sub + int(14 * s)
+        if fb is not None and (reps or has_hold):
+            bottom = y_big + (int(48 * s) if has_hold else int(18 * s))
+        y_side = bottom + int(28 * s)
+        if fb is not None and per_side:
+            bottom = y_side + int(14 * s)
+        _blend_rect(img, 0, 0, w_panel, bottom, PANEL, 0.72)
+        cv2.rectangle(img, (0, 0), (int(6 * s), bottom), ACCENT, -1)
+        x = pad + int(6 * s)
+        _text(img, hud.title, (x, y_title), 0.85 * s, WHITE, max(1, int(2 * s)))
+        sub = []
+        if fb is not None and fb.side:
+            sub.append(f"{fb.side} side")
+        if fb is not None and fb.variant:
+            sub.append(fb.variant.replace("_", " "))
+        if hud.target_text:
+            sub.append(hud.target_text)
+        if sub:
+            _text(img, "  |  ".join(sub), (x, y_sub), 0.55 * s, NEUTRAL, max(1, int(1 * s)),
+                  shadow=False)
+        if fb is None:
+            return
+        x_hold = x
+        if reps:
+            n = str(reps.get("total", 0))
+            tw = cv2.getTextSize(n, FONT, 2.6 * s, max(2, int(5 * s)))[0][0]
+            _text(img, n, (x, y_big), 2.6 * s, WHITE, max(2, int(5 * s)))
+            _text(img, "reps", (x + tw + int(8 * s), y_big), 0.7 * s, NEUTRAL,
+                  max(1, int(2 * s)), shadow=False)
+            x_hold = x + tw + int(90 * s)
+        if has_hold:
+            self._hold_ring(img, fb, (x_hold + int(44 * s), y_big - int(30 * s)), int(38 * s), s)
+        if per_side:
+            parts = [f"{k.replace('_', ' ')} {v}" for k, v in per_side.items()]
+            _text(img, "   ".join(parts), (x, y_side), 0.75 * s, WHITE, max(1, int(2 * s)))
+        if fb.phase:
+            label = fb.phase.replace("_", " ")
+            lw = cv2.getTextSize(label, FONT, 0.55 * s, 1)[0][0]
+            _text(img, label, (w_panel - pad - lw, y_big), 0.55 * s, ACCENT,
+                  max(1, int(1 * s)), shadow=False)
+
+    def _hold_ring(self, img, fb: FrameFeedback, center, radius: int, s: float) -> None:
+        hold = float(fb.hold_s or 0.0)
+        target = float(fb.hold_target_s or 1.0)
+        frac = float(np.clip(hold / target, 0.0, 1.0))
+        thick = max(3, int(8 * s))
+        cv2.circle(img, center, radius, (70, 76, 84), thick, cv2.LINE_AA)
+        color = GOOD if not fb.faults else AMBER
+        if frac > 0:
+            cv2.ellipse(img, center, (radius, radius), -90, 0, 360 * frac, color, thick,
+                        cv2.LINE_AA)
+        label = f"{hold:.0f}" if hold < target else "OK"
+        k = 0.8 * s
+        (tw, th), _ = cv2.getTextSize(label, FONT, k, max(1, int(2 * s)))
+        _text(img, label, (center[0] - tw // 2, center[1] + th // 2), k, WHITE,
+              max(1, int(2 * s)), shadow=False)
+        cap = f"hold s / {target:.0f}"
+        (cw, _), _ = cv2.getTextSize(cap, FONT, 0.45 * s, 1)
+        _text(img, cap, (center[0] - cw // 2, center[1] + radius + int(24 * s)), 0.45 * s,
+              NEUTRAL, 1, shadow=False)
+
+    def _cue(self, img, fb: FrameFeedback, s: float) -> None:
+        h, w = img.shape[:2]
+        if fb.pain_stop:
+            return  # the pain banner says it
+        if fb.cue:
+            text, color = fb.cue, FAULT if fb.faults else ACCENT
+        elif not fb.pose_found:
+            text, color = fb.message or "Move into the camera's view", NEUTRAL
+        elif fb.checks and not fb.faults:
+            text, color = "Good form", GOOD
+        else:
+            return
+        thick = max(2, int(3 * s))
+        k = 1.4 * s
+        lines = _wrap(text, k, thick, int(w * 0.9))
+        lh = cv2.getTextSize("Ag", FONT, k, thick)[0][1] + int(18 * s)
+        band = lh * len(lines) + int(28 * s)
+        _blend_rect(img, 0, h - band, w, h, color, 0.85)
+        y = h - band + int(14 * s) + lh - int(12 * s)
+        for line in lines:
+            tw = cv2.getTextSize(line, FONT, k, thick)[0][0]
+            _text(img, line, ((w - tw) // 2, y), k, WHITE, thick)
+            y += lh
+
+    def _center(self, img, text: str, sub: str | None, s: float, color) -> None:
+        h, w = img.shape[:2]
+        thick = max(2, int(3 * s))
+        k = 1.5 * s
+        lines = _wrap(text, k, thick, int(w * 0.8))
+        sub_lines = _wrap(sub, 0.8 * s, max(1, int(2 * s)), int(w * 0.8)) if sub else []
+        lh = cv2.getTextSize("Ag", FONT, k, thick)[0][1] + int(22 * s)
+        slh = int(36 * s)
+        box_h = lh * len(lines) + slh * len(sub_lines) + int(40 * s) + (int(16 * s) if sub_lines else 0)
+        y0 = (h - box_h) // 2
+        _blend_rect(img, int(w * 0.06), y0, int(w * 0.94), y0 + box_h, PANEL, 0.82)
+        cv2.rectangle(img, (int(w * 0.06), y0), (int(w * 0.94), y0 + int(6 * s)), color, -1)
+        y = y0 + int(20 * s) + lh - int(10 * s)
+        for line in lines:
+            tw = cv2.getTextSize(line, FONT, k, thick)[0][0]
+            _text(img, line, ((w - tw) // 2, y), k, WHITE, thick)
+            y += lh
+        for line in sub_lines:
+            tw = cv2.getTextSize(line, FONT, 0.8 * s, max(1, int(2 * s)))[0][0]
+            _text(img, line, ((w - tw) // 2, y), 0.8 * s, NEUTRAL, max(1, int(2 * s)),
+                  shadow=False)
+            y += slh
+
+    def _setup(self, img, hud: HudState, s: float) -> None:
+        h, w = img.shape[:2]
+        _blend_rect(img, 0, 0, w, h, DARK, 0.35)
+        pad = int(24 * s)
+        x0, x1 = int(w * 0.05), int(w * 0.62)
+        thick = max(1, int(2 * s))
+        lines: list[tuple[str, float, tuple[int, int, int]]] = [("Set up: " + hud.title, 1.0, WHITE)]
+        for line in hud.setup_lines:
+            for part in _wrap(line, 0.7 * s, thick, x1 - x0 - 2 * pad):
+                lines.append((part, 0.7, NEUTRAL))
+        lh = int(38 * s)
+        box_h = lh * (len(lines) + len(hud.setup_checks)) + 2 * pad + int(20 * s)
+        y0 = int(h * 0.06)
+        _blend_rect(img, x0, y0, x1, y0 + box_h, PANEL, 0.85)
+        cv2.rectangle(img, (x0, y0), (x0 + int(6 * s), y0 + box_h), ACCENT, -1)
+        y = y0 + pad + int(20 * s)
+        for text, k, color in lines:
+            _text(img, text, (x0 + pad, y), k * s, color, thick, shadow=False)
+            y += lh
+        y += int(10 * s)
+        for label, ok in hud.setup_checks:
+            c = (x0 + pad + int(12 * s), y - int(9 * s))
+            cv2.circle(img, c, int(12 * s), GOOD if ok else FAULT, -1, cv2.LINE_AA)
+            if ok:
+                cv2.line(img, (c[0] - int(6 * s), c[1]), (c[0] - int(1 * s), c[1] + int(5 * s)),
+                         WHITE, thick, cv2.LINE_AA)
+                cv2.line(img, (c[0] - int(1 * s), c[1] + int(5 * s)),
+                         (c[0] + int(7 * s), c[1] - int(6 * s)), WHITE, thick, cv2.LINE_AA)
+            else:
+                d = int(5 * s)
+                cv2.line(img, (c[0] - d, c[1] - d), (c[0] + d, c[1] + d), WHITE, thick, cv2.LINE_AA)
+                cv2.line(img, (c[0] - d, c[1] + d), (c[0] + d, c[1] - d), WHITE, thick, cv2.LINE_AA)
+            _text(img, label, (x0 + pad + int(34 * s), y), 0.75 * s, WHITE, thick, shadow=False)
+            y += lh
+        if hud.setup_progress > 0:
+            yb = y0 + box_h - int(8 * s)
+            cv2.rectangle(img, (x0, yb), (x0 + int((x1 - x0) * min(1.0, hud.setup_progress)),
+                                          y0 + box_h), GOOD, -1)
+
+    def _readout(self, img, hud: HudState, s: float) -> None:
+        h, w = img.shape[:2]
+        parts = []
+        if hud.fps is not None:
+            parts.append(f"{hud.fps:4.1f} fps")
+        if hud.latency_ms is not None:
+            parts.append(f"{hud.latency_ms:3.0f} ms")
+        k = 0.5 * s
+        if parts:
+            text = "  ".join(parts)
+            (tw, th), _ = cv2.getTextSize(text, FONT, k, 1)
+            _blend_rect(img, w - tw - int(20 * s), 0, w, th + int(16 * s), PANEL, 0.6)
+            _text(img, text, (w - tw - int(10 * s), th + int(8 * s)), k, NEUTRAL, 1, shadow=False)
+        if hud.keys_hint and hud.mode != "set" or (hud.keys_hint and hud.paused):
+            (tw, th), _ = cv2.getTextSize(hud.keys_hint, FONT, k, 1)
+            _blend_rect(img, w - tw - int(20 * s), h - th - int(22 * s), w, h, PANEL, 0.6)
+            _text(img, hud.keys_hint, (w - tw - int(10 * s), h - int(12 * s)), k, WHITE, 1,
+                  shadow=False)
