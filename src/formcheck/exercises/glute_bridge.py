@@ -66,7 +66,7 @@ class GluteBridgeParams:
     #: measures 62-72 deg, straight legs 165-171 (knee_to_chest_01)
     knee_bent_max_deg: float = 150.0
     #: too_fast: hip angle speed sustained over 0.2 s (deg/s); spec start 120. glute_bridge_01
-    #: rises at up to ~65 deg/s.
+    #: measures at most 53 deg/s (its rises).
     too_fast_deg_s: float = 120.0
     lying: LyingParams = field(default_factory=LyingParams)
 
