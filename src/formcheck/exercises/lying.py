@@ -204,7 +204,7 @@ class LyingAnalyzer(Analyzer):
         if math.isfinite(dt) and dt > self.lp.max_timing_dt_s:
             self._coarse_reason = (
                 f"frames are {dt:.2f} s apart (over {self.lp.max_timing_dt_s:.2f} s): "
-                "too coarse to time a hold"
+                "too coarse to time holds and movements"
             )
             return False
         return True
