@@ -1,0 +1,279 @@
+"""Cat-Cow: on hands and knees, arch the back (cow: belly drops, head up) and round it (cat:
+spine up, pelvis tucked, head down), moving slowly with the breath. Camera at the side.
+
+**Spine proxy.** There are no spine landmarks. The proxy is the **head pitch relative to the
+trunk**: the signed angle of the shoulder->ear segment against the hip->shoulder line
+(:func:`~formcheck.exercises.quadruped.pitch_deg`; midpoints of the left and right landmarks,
+which read a level head as ~0 where the near side alone read +18 on cat_cow_03), positive when the head is raised (cow),
+negative when it is tucked (cat). In cat-cow the neck moves with the spine, and it is the
+largest change the landmarks show: cat_cow_01 goes from -31 deg (cat) through -2..-13
+(neutral) to +30 (cow), cat_cow_03 from +8.5 (cow) through 0 to -37.5 (cat). The trunk line's
+own tilt moves with it (+6 deg from cat to cow in both clips) and is reported as
+``trunk_elev``, but it depends on arm and thigh lengths, so it is not used for counting.
+Limitation: a person who only nods the head moves this proxy without moving the back.
+
+**Counting.** ``cat`` and ``cow`` are entered and left through hysteresis thresholds with a
+minimum time past each (set to 0 where frames are further apart than that time: one frame of a
+GIF is already longer than any jitter). One cycle = one cat plus one cow: a cycle is counted each
+time a second, opposite extreme is reached (cat->cow, then cow->cat starts the next one).
+
+**Checks.** ``hands_not_under_shoulders`` / ``knees_not_under_hips`` compare the near-side upper
+arm and thigh with the floor's perpendicular, in the neutral band only (as the spec says);
+``too_fast`` is the time from one extreme's peak to the next (< 1.5 s), timed only where frames
+are close enough; ``small_range`` flags a cycle whose cat-to-cow range of the proxy is small,
+and movement that never reaches either extreme over a whole window.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+from ..pose import Landmark, Pose, side_landmark
+from ..results import FaultSpan, Rep
+from .base import FrameEval, Hysteresis
+from .quadruped import (
+    AllFoursParams,
+    FloorAnalyzer,
+    FloorContext,
+    FloorParams,
+    from_vertical_deg,
+    mid,
+    pitch_deg,
+    quadruped_floor_deg,
+    read_all_fours,
+    spt,
+)
+
+
+@dataclass(frozen=True)
+class CatCowParams:
+    #: cat is entered when the head pitch (spine proxy, deg) falls below this and left above
+    #: ``cat_off_deg``. cat_cow_01's cat frames read -27..-31, its neutral frames -2..-13;
+    #: cat_cow_03's cat -37.5.
+    cat_on_deg: float = -20.0
+    cat_off_deg: float = -14.0
+    #: cow is entered above this and left below ``cow_off_deg``. cat_cow_01's cow reads
+    #: +10..+30, cat_cow_03's only +8.5 (neutral 0.4): people hold the head level in neutral
+    #: and lift it only a little in cow, so the cow threshold sits close to 0.
+    cow_on_deg: float = 5.0
+    cow_off_deg: float = 1.0
+    #: the proxy must stay past a threshold this long before the phase switches (s); jitter
+    #: after smoothing is about +-2 deg and lasts a frame or two
+    min_phase_s: float = 0.3
+    #: spec: a phase (cat to cow or back) taking less than about 1.5 s is too fast
+    min_phase_duration_s: float = 1.5
+    #: small_range: a cycle whose cat-to-cow range of the proxy is below this (deg). Labelled
+    #: full cycles span 46 (cat_cow_03) and 60 (cat_cow_01); the thresholds above need 25 to
+    #: count at all, so 30 marks the cycles that only just reached both ends.
+    small_range_deg: float = 30.0
+    #: ... or, in position, the proxy moving at least ``moving_min_deg`` (more than jitter)
+    #: but never reaching cat or cow over this window (s): two spec phases of 1.5 s each with
+    #: pauses fit easily in 8 s.
+    range_window_s: float = 8.0
+    moving_min_deg: float = 8.0
+    #: spec: the upper arm more than about 15 deg from vertical in neutral. Clips: 1-5.5 deg
+    #: (labelled ~7 for cat_cow_01).
+    arm_max_from_vertical_deg: float = 15.0
+    #: spec: the thigh more than about 15 deg from vertical. Clips: 2-8 deg (cat_cow_01
+    #: labelled ~6).
+    thigh_max_from_vertical_deg: float = 15.0
+    floor: FloorParams = field(default_factory=FloorParams)
+    all_fours: AllFoursParams = field(default_factory=AllFoursParams)
+
+
+class CatCowAnalyzer(FloorAnalyzer):
+    exercise_id = "cat_cow"
+    Params = CatCowParams
+
+    def reset(self) -> None:
+        super().reset()
+        p: CatCowParams = self.params
+        self.cat = Hysteresis(p.cat_on_deg, p.cat_off_deg, rising=False, min_s=p.min_phase_s)
+        self.cow = Hysteresis(p.cow_on_deg, p.cow_off_deg, rising=True, min_s=p.min_phase_s)
+        self.phase = "neutral"
+        #: finalised or current extremes: [kind, entered_s, peak_s, peak_value]
+        self._extremes: list[list] = []
+        self._window: deque[tuple[float, float]] = deque()
+        self._held: tuple[float, float] | None = None
+        self._last_extreme_t: float | None = None
+        self.ranges: list[float] = []
+
+    # ---- per frame ----------------------------------------------------------------------
+    def required_landmarks(self, side: str) -> list[Landmark]:
+        return [
+            side_landmark(side, n) for n in ("shoulder", "elbow", "wrist", "hip", "knee", "ear")
+        ]
+
+    def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
+        p: CatCowParams = self.params
+        return {
+            "spine": [(p.cat_on_deg, "cat"), (p.cow_on_deg, "cow")],
+            "arm_from_vertical": [(p.arm_max_from_vertical_deg, "hands_not_under_shoulders")],
+            "thigh_from_vertical": [(p.thigh_max_from_vertical_deg, "knees_not_under_hips")],
+        }
+
+    def next_context(self, pose: Pose, dt: float) -> FloorContext:
+        # cat-cow keeps all four limbs down: the floor is measured in every frame
+        return FloorContext(frame_dt_s=dt)
+
+    def evaluate(self, pose: Pose, ctx: FloorContext | None = None) -> FrameEval:
+        """Score one pose (pure given ``ctx``; the analyzer's current context by default)."""
+        p: CatCowParams = self.params
+        ctx = ctx or self.context
+        side = pose.near_side()
+        ev = FrameEval(pose.timestamp_ms / 1000.0, side=side)
+        self.view_check(pose, ev)
+        self.cut_off(pose, side, ev)
+        frontal = ev.view == "front"
+        tilt = p.floor.max_tilt_deg
+        floor = max(-tilt, min(tilt, quadruped_floor_deg(pose, frontal)))
+        q = read_all_fours(pose, side, floor, p.all_fours)
+        ev.in_position = q.in_position
+        spine = pitch_deg(mid(pose, "hip"), mid(pose, "shoulder"), mid(pose, "ear"), q.up)
+        # the supporting limbs (on all fours: the lower wrist and knee, usually the near ones)
+        arm_v = from_vertical_deg(q.shoulder, spt(pose, q.wrist_side, "elbow"), floor)
+        thigh_v = from_vertical_deg(q.hip, q.knee, floor)
+        ev.signals.update(
+            spine=spine,
+            trunk_elev=q.trunk_elev,
+            floor_deg=floor,
+            arm_from_vertical=arm_v,
+            thigh_from_vertical=thigh_v,
+        )
+        if frontal:
+            reason = "front/back view: the back's shape needs a side view"
+            ev.checks.update(
+                hands_not_under_shoulders=reason, knees_not_under_hips=reason, small_range=reason
+            )
+            return ev
+        if not q.in_position:
+            return ev
+        if p.cat_on_deg < spine < p.cow_on_deg:  # the neutral band: the spec measures here
+            ev.checks["hands_not_under_shoulders"] = arm_v > p.arm_max_from_vertical_deg
+            ev.checks["knees_not_under_hips"] = thigh_v > p.thigh_max_from_vertical_deg
+            ev.signals["hands_not_under_shoulders"] = arm_v
+            ev.signals["knees_not_under_hips"] = thigh_v
+        return ev
+
+    def _too_fast(self, ev: FrameEval) -> None:
+        # cat_cow's too_fast is the duration of a phase (timed in step()); only the frame-rate
+        # rule applies per frame
+        reason = self.timing_reason(self.context)
+        if reason is not None:
+            ev.checks["too_fast"] = reason
+
+    # ---- state machine ------------------------------------------------------------------
+    def step(self, ev: FrameEval) -> None:
+        p: CatCowParams = self.params
+        t = ev.t_s
+        spine = ev.signals.get("spine", math.nan)
+        if not ev.in_position or ev.view == "front" or not math.isfinite(spine):
+            self.pause(t)
+            return
+        dt = self.context.frame_dt_s
+        if not math.isfinite(dt):
+            # first frame: whether one frame may switch a phase depends on the frame spacing,
+            # known from the next frame on; hold this one until then
+            self._held = (t, spine)
+            return
+        min_s = 0.0 if dt >= p.min_phase_s else p.min_phase_s
+        self.cat.min_s = self.cow.min_s = min_s
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._advance(*held)
+        self._advance(t, spine)
+
+    def _advance(self, t: float, spine: float) -> None:
+        in_cat = self.cat.update(spine, t)
+        in_cow = self.cow.update(spine, t)
+        phase = "cat" if in_cat else "cow" if in_cow else "neutral"
+        if phase != "neutral":
+            self._extreme(phase, t, spine)
+        self.phase = phase
+        self._range_window(t, spine)
+
+    def _extreme(self, kind: str, t: float, value: float) -> None:
+        """In ``kind`` at ``t``: follow its peak, or open a new extreme and count a cycle."""
+        self._last_extreme_t = t
+        cur = self._extremes[-1] if self._extremes else None
+        if cur is not None and cur[0] == kind:
+            if (value < cur[3]) if kind == "cat" else (value > cur[3]):
+                cur[2], cur[3] = t, value
+            return
+        self._extremes.append([kind, t, t, value])
+        if len(self._extremes) >= 3:
+            # the previous two extremes are final now: judge the phase between them
+            self._judge_phase(self._extremes[-3], self._extremes[-2])
+        if len(self._extremes) % 2 == 0:  # a second, opposite extreme: one cat plus one cow
+            first = self._extremes[-2]
+            self.reps.append(
+                Rep(len(self.reps) + 1, first[1], t, peak_s=first[2], kind=f"{first[0]}-{kind}")
+            )
+
+    def _judge_phase(self, a: list, b: list) -> None:
+        """The phase from extreme ``a`` to the opposite extreme ``b`` (both [kind, entered_s,
+        peak_s, peak_value]): its duration (peak to peak) and its range of the proxy."""
+        p: CatCowParams = self.params
+        rng = abs(b[3] - a[3])
+        took = b[2] - a[2]
+        self.ranges.append(rng)
+        self.extra["phase_ranges_deg"] = [round(r, 1) for r in self.ranges]
+        if rng < p.small_range_deg:
+            self.tracker.add(
+                FaultSpan(
+                    "small_range",
+                    a[2],
+                    b[2],
+                    self.cue("small_range"),
+                    worst_s=b[2],
+                    worst_value=rng,
+                )
+            )
+            for rep in self.reps:
+                if rep.start_s <= b[1] <= rep.end_s + 1e-9 and "small_range" not in rep.faults:
+                    rep.good = False
+                    rep.faults.append("small_range")
+        if self.timing_ok():
+            self.measured.add("too_fast")
+            self.not_measurable.pop("too_fast", None)
+            self.extra.setdefault("phase_durations_s", []).append(round(took, 2))
+            if took < p.min_phase_duration_s:
+                self.tracker.add(
+                    FaultSpan(
+                        "too_fast", a[2], b[2], self.cue("too_fast"), worst_s=b[2], worst_value=took
+                    )
+                )
+
+    def _range_window(self, t: float, spine: float) -> None:
+        p: CatCowParams = self.params
+        w = self._window
+        w.append((t, spine))
+        while w and t - w[0][0] > p.range_window_s:
+            w.popleft()
+        if not w or t - w[0][0] < p.range_window_s * 0.95:
+            return
+        if self._last_extreme_t is not None and t - self._last_extreme_t <= p.range_window_s:
+            self.tracker.update("small_range", False, t, self.cue("small_range"))
+            return
+        vals = [v for _, v in w]
+        rng = max(vals) - min(vals)
+        small = p.moving_min_deg <= rng < p.small_range_deg
+        self.tracker.update(
+            "small_range", small, t, self.cue("small_range"), value=rng, worse="min"
+        )
+
+    def pause(self, t_s: float) -> None:
+        self._window.clear()
+
+    def finish(self) -> None:
+        if self._held is not None:  # a one-frame stream
+            self._advance(*self._held)
+            self._held = None
+        if len(self._extremes) >= 2:
+            self._judge_phase(self._extremes[-2], self._extremes[-1])
+        self.extra["cycles"] = len(self.reps)
+
+    def live_status(self) -> tuple[float | None, float | None, str]:
+        return None, None, self.phase

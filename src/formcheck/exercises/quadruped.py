@@ -1,0 +1,402 @@
+"""Geometry and machinery shared by the floor exercises done face-down: on hands and knees
+(``cat_cow``, ``bird_dog``) and in a plank (``plank``).
+
+What is measured, in image pixels of one pose (y down):
+
+* **floor line** (degrees, :func:`~formcheck.geometry.segment_angle` convention): a
+  total-least-squares line (:func:`~formcheck.geometry.floor_angle_from_points`) through the
+  points that touch the floor. On all fours these are both wrists and both knees, fitted only
+  in frames with all four down (:class:`FloorTracker` keeps the median of recent ones and holds
+  it while a limb is lifted). The contacts lie at different depths, so perspective tilts their
+  line: bird_dog_02, filmed from close above, reads 9.4 deg where the wall-floor edge in the
+  image is level; a hand hovering above the mat adds more. The estimate is therefore clamped to
+  ``FloorParams.max_tilt_deg`` (5 deg: a camera on a tripod or the floor is within a few
+  degrees of level; the other clips read -3..+3 on all fours). Before any all-fours frame the
+  camera is taken as level (0 deg): a line through a far wrist and a near knee alone tilts by
+  6-17 deg (bird_dog_01, bird_dog_03). In a front/back view the left-right pairs (both knees,
+  both wrists) lie at one depth each, so their directions are averaged instead.
+  The plank fits its own contacts (see :mod:`formcheck.exercises.plank`).
+* **up**: unit vector away from the floor (:func:`~formcheck.geometry.up_vector`), to tell
+  "above" from "below" whichever way the person faces.
+* **elevation**: signed angle of a segment above the floor line, degrees in [-90, 90].
+* **pitch** (:func:`pitch_deg`): signed angle of a segment (e.g. shoulder->ear) relative to
+  the direction of another (hip->shoulder), positive when it turns toward ``up``.
+
+Scalar ``math`` is used rather than the vectorised helpers in :mod:`formcheck.geometry` (same
+definitions): one frame is a handful of points and numpy's per-call overhead would dominate
+the per-frame budget (< 0.5 ms).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ..geometry import floor_angle_from_points
+from ..pose import Landmark, Pose, side_landmark
+from ..view import body_yaw_deg
+from .base import Analyzer, FrameEval
+
+Point = tuple[float, float]
+
+
+def other(side: str) -> str:
+    return "right" if side == "left" else "left"
+
+
+# ---- scalar geometry (same conventions as formcheck.geometry) ---------------------------------
+def pt(pose: Pose, lm: int) -> Point:
+    x, y = pose.px[int(lm)]
+    return float(x), float(y)
+
+
+def spt(pose: Pose, side: str, name: str) -> Point:
+    return pt(pose, side_landmark(side, name))
+
+
+def dist(p: Point, q: Point) -> float:
+    return math.hypot(q[0] - p[0], q[1] - p[1])
+
+
+def angle3(a: Point, b: Point, c: Point) -> float:
+    """Angle ABC at ``b``, degrees in [0, 180]; NaN if a point is missing or degenerate."""
+    bax, bay = a[0] - b[0], a[1] - b[1]
+    bcx, bcy = c[0] - b[0], c[1] - b[1]
+    n = math.hypot(bax, bay) * math.hypot(bcx, bcy)
+    if not n > 1e-9:  # also catches NaN
+        return math.nan
+    return math.degrees(math.acos(max(-1.0, min(1.0, (bax * bcx + bay * bcy) / n))))
+
+
+def seg_deg(p: Point, q: Point) -> float:
+    """Direction of p->q, degrees, counter-clockwise in a y-up drawing."""
+    return math.degrees(math.atan2(-(q[1] - p[1]), q[0] - p[0]))
+
+
+def elevation_deg(p: Point, q: Point, floor_deg: float) -> float:
+    """Signed angle of p->q above the floor line, [-90, 90] (geometry.elevation)."""
+    a = (seg_deg(p, q) - floor_deg + 180.0) % 360.0 - 180.0
+    if abs(a) > 90.0:
+        a = math.copysign(180.0 - abs(a), a)
+    return a
+
+
+def from_vertical_deg(p: Point, q: Point, floor_deg: float) -> float:
+    """Unsigned angle of the line p-q from the floor's perpendicular, [0, 90]."""
+    return 90.0 - abs(elevation_deg(p, q, floor_deg))
+
+
+def up_vec(floor_deg: float) -> Point:
+    """Image unit vector away from the floor (geometry.up_vector)."""
+    f = math.radians(floor_deg)
+    return -math.sin(f), -math.cos(f)
+
+
+def height(p: Point, ref: Point, up: Point) -> float:
+    """How far p lies above ref along ``up`` (pixels)."""
+    return (p[0] - ref[0]) * up[0] + (p[1] - ref[1]) * up[1]
+
+
+def pitch_deg(base: Point, tip: Point, point: Point, up: Point) -> float:
+    """Signed angle (deg) of tip->point relative to the direction base->tip: 0 = point in line
+    with base-tip, positive when it turns toward ``up`` (e.g. the head raised relative to the
+    trunk), negative toward the floor."""
+    dx, dy = tip[0] - base[0], tip[1] - base[1]
+    n = math.hypot(dx, dy)
+    if not n > 1e-9:
+        return math.nan
+    dx, dy = dx / n, dy / n
+    nx, ny = -dy, dx
+    if nx * up[0] + ny * up[1] < 0:
+        nx, ny = -nx, -ny
+    vx, vy = point[0] - tip[0], point[1] - tip[1]
+    return math.degrees(math.atan2(vx * nx + vy * ny, vx * dx + vy * dy))
+
+
+def finite(*pts: Point) -> bool:
+    return all(math.isfinite(c) for p in pts for c in p)
+
+
+def out_of_frame(pose: Pose, lms: list[Landmark], margin: float = 0.01) -> list[Landmark]:
+    """Landmarks whose normalised image position lies outside the frame by more than
+    ``margin``. MediaPipe places joints cut off by the frame edge outside [0, 1] and often
+    still gives them a high visibility (bird_dog_02: the extended hand at x = 1.06 with
+    visibility 0.98), so visibility alone misses a cropped body."""
+    out = []
+    img = pose.image
+    for lm in lms:
+        x, y = float(img[lm, 0]), float(img[lm, 1])
+        if x < -margin or x > 1 + margin or y < -margin or y > 1 + margin:
+            out.append(lm)
+    return out
+
+
+# ---- floor estimates ----------------------------------------------------------------------------
+def quadruped_floor_deg(pose: Pose, frontal: bool) -> float:
+    """Floor line from all four hand and knee contacts (side view) or from the directions of the
+    left-right wrist and knee pairs (front/back view). Degrees; see the module docstring."""
+    lw, rw = pt(pose, Landmark.LEFT_WRIST), pt(pose, Landmark.RIGHT_WRIST)
+    lk, rk = pt(pose, Landmark.LEFT_KNEE), pt(pose, Landmark.RIGHT_KNEE)
+    if frontal:
+        dirs = []
+        for a, b in ((lw, rw), (lk, rk)):
+            if finite(a, b) and dist(a, b) > 1e-6:
+                d = seg_deg(a, b)
+                d = (d + 90.0) % 180.0 - 90.0  # a line: fold to (-90, 90]
+                dirs.append(d)
+        return float(max(-30.0, min(30.0, sum(dirs) / len(dirs)))) if dirs else 0.0
+    return floor_angle_from_points(np.array([lw, rw, lk, rk]))
+
+
+def supporting_floor_deg(pose: Pose) -> float:
+    """Fallback floor line through the lower wrist and the lower knee (the supporting ones)."""
+    ws = [pt(pose, Landmark.LEFT_WRIST), pt(pose, Landmark.RIGHT_WRIST)]
+    ks = [pt(pose, Landmark.LEFT_KNEE), pt(pose, Landmark.RIGHT_KNEE)]
+    ws = [w for w in ws if finite(w)]
+    ks = [k for k in ks if finite(k)]
+    if not ws or not ks:
+        return 0.0
+    return floor_angle_from_points(
+        np.array([max(ws, key=lambda p: p[1]), max(ks, key=lambda p: p[1])])
+    )
+
+
+class FloorTracker:
+    """The floor line of the last frames in which all four limbs were down (median of up to
+    ``n`` estimates), held while a limb is lifted."""
+
+    def __init__(self, n: int = 30):
+        self._vals: deque[float] = deque(maxlen=n)
+
+    def add(self, floor_deg: float) -> None:
+        if math.isfinite(floor_deg):
+            self._vals.append(floor_deg)
+
+    @property
+    def value(self) -> float | None:
+        return float(np.median(self._vals)) if self._vals else None
+
+
+class FrameClock:
+    """Median spacing (s) of recent frames, to know whether timing checks are possible."""
+
+    def __init__(self, n: int = 9):
+        self._dts: deque[float] = deque(maxlen=n)
+        self._last: float | None = None
+
+    def tick(self, t_s: float) -> None:
+        if self._last is not None and t_s > self._last:
+            self._dts.append(t_s - self._last)
+        self._last = t_s
+
+    @property
+    def dt(self) -> float:
+        return float(np.median(self._dts)) if self._dts else math.nan
+
+
+@dataclass(frozen=True)
+class FloorContext:
+    """What one frame's evaluation may use besides the pose: estimates carried over from
+    earlier frames. ``evaluate(pose, ctx)`` is a pure function of both."""
+
+    #: floor line (deg) from earlier frames with all contacts down; None = estimate per frame
+    floor_deg: float | None = None
+    #: trunk (hip->shoulder) elevation (deg) in the person's own all-fours position
+    neutral_trunk_deg: float | None = None
+    #: median spacing of recent frames (s); NaN = not known yet
+    frame_dt_s: float = math.nan
+
+
+@dataclass(frozen=True)
+class FloorParams:
+    """Numbers shared by the face-down floor exercises (each exercise's Params embeds a copy)."""
+
+    #: wrong_view: body yaw (formcheck.view, 90 = pure side view) below this is a front/back
+    #: view. Side clips of these exercises measure 61-88 deg (bird_dog_03 61, plank_05
+    #: oblique 67-80); the labelled frontal end of sitting_01 measures 35.
+    front_view_max_yaw_deg: float = 40.0
+    #: ... sustained this long (turning toward the camera for a moment is not a wrong view)
+    wrong_view_min_s: float = 1.0
+    #: largest floor tilt (deg) taken from contact points; see the module docstring
+    max_tilt_deg: float = 5.0
+    #: a landmark this far outside the frame (normalised units) counts as cut off
+    frame_margin: float = 0.01
+    #: movement speed (too_fast) needs 3 frames inside the base's 0.2 s window: frames at most
+    #: 0.1 s apart (10 fps; bird_dog_01 is 10 fps, cat_cow_01 1.83 fps)
+    max_speed_dt_s: float = 0.105
+    #: phases and holds are timed only when frames are at most this far apart: 0.2 s keeps
+    #: the error under ~15 % of the shortest timed span (cat_cow's 1.5 s phase)
+    max_timing_dt_s: float = 0.2
+
+
+class FloorAnalyzer(Analyzer):
+    """Common part of the face-down analyzers: the per-frame context (floor line, frame
+    spacing), sustained wrong_view, cut-off body parts as not_visible, debounce per check, and
+    the timing-measurability rule. Subclass Params must have ``floor`` (:class:`FloorParams`)
+    and may have ``too_fast_deg_s`` (the angular-speed limit of the base's too_fast)."""
+
+    #: checks whose debounce is longer than the base's ``fault_min_on_s`` (name -> Params attr)
+    _min_on_attr: ClassVar[dict[str, str]] = {}
+
+    def reset(self) -> None:
+        super().reset()
+        limit = getattr(self.params, "too_fast_deg_s", None)
+        if limit is not None:
+            self.too_fast_deg_s = float(limit)
+        self.clock = FrameClock()
+        self.context = FloorContext()
+
+    @property
+    def fp(self) -> FloorParams:
+        return self.params.floor  # type: ignore[attr-defined]
+
+    # ---- hooks --------------------------------------------------------------------------
+    def frame_landmarks(self, side: str) -> list[Landmark]:
+        """Landmarks that must lie inside the image for every check to be measured."""
+        return self.required_landmarks(side)
+
+    def next_context(self, pose: Pose, dt: float) -> FloorContext:
+        """The context for this frame, from the previous one and this pose (override)."""
+        return FloorContext(frame_dt_s=dt)
+
+    def fault_min_on_for(self, check: str) -> float | None:
+        if check == "wrong_view":
+            return self.fp.wrong_view_min_s
+        attr = self._min_on_attr.get(check)
+        return float(getattr(self.params, attr)) if attr else None
+
+    # ---- shared machinery ---------------------------------------------------------------
+    def update(self, pose: Pose | None, t_ms: float | None = None):
+        if pose is not None or t_ms is not None:
+            self.clock.tick((pose.timestamp_ms if t_ms is None else t_ms) / 1000.0)
+            dt = self.clock.dt
+            # a GIF at 1-2 fps has frames further apart than the tracker's gap tolerance;
+            # without this no fault could ever persist across two frames there
+            if math.isfinite(dt):
+                self.tracker.max_gap_s = max(0.5, 1.5 * dt)
+        if pose is not None:
+            self.context = self.next_context(pose, self.clock.dt)
+        return super().update(pose, t_ms)
+
+    def timing_reason(self, ctx: FloorContext, speed: bool = False) -> str | None:
+        """Why phases/holds (or, with ``speed``, movement speed) cannot be timed at this
+        frame spacing; None when they can (or when the spacing is not known yet: first frame)."""
+        dt = ctx.frame_dt_s
+        limit = self.fp.max_speed_dt_s if speed else self.fp.max_timing_dt_s
+        if math.isfinite(dt) and dt > limit:
+            return f"frames are {dt:.2f} s apart ({1 / dt:.1f} fps): too few to time it"
+        return None
+
+    def timing_ok(self) -> bool:
+        return self.timing_reason(self.context) is None
+
+    def _too_fast(self, ev: FrameEval) -> None:
+        reason = self.timing_reason(self.context, speed=True)
+        if reason is not None and "too_fast" not in ev.checks:
+            ev.checks["too_fast"] = reason
+            return
+        super()._too_fast(ev)
+
+    def view_check(self, pose: Pose, ev: FrameEval) -> float:
+        """Sets ``wrong_view`` (front/back view instead of a side view); returns the yaw."""
+        yaw = body_yaw_deg(pose)
+        ev.signals["yaw"] = yaw
+        if not math.isfinite(yaw):
+            ev.checks["wrong_view"] = "shoulder and hip lines not found"
+            ev.view = "unknown"
+        else:
+            front = yaw < self.fp.front_view_max_yaw_deg
+            ev.view = "front" if front else "side"
+            ev.checks["wrong_view"] = front
+        return yaw
+
+    def cut_off(self, pose: Pose, side: str, ev: FrameEval) -> list[Landmark]:
+        """Marks ``not_visible`` when a needed landmark lies outside the frame."""
+        out = out_of_frame(pose, self.frame_landmarks(side), self.fp.frame_margin)
+        if out:
+            ev.checks["not_visible"] = True
+            ev.signals["cut_off"] = float(len(out))
+        return out
+
+
+# ---- hands and knees ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AllFoursParams:
+    """When a pose counts as on hands and knees (cat_cow, bird_dog ``not_in_position``)."""
+
+    #: the trunk (hip->shoulder) within this of the floor line (deg). On all fours the clips
+    #: measure 8-18 deg (shoulders above hips: arms are longer than thighs); standing 90.
+    trunk_max_incline_deg: float = 40.0
+    #: the supporting arm (shoulder->wrist) and thigh (hip->knee) within this of vertical
+    #: (deg). Clips: 0-11 deg; sitting back on the heels or lying prone is far beyond.
+    support_max_from_vertical_deg: float = 45.0
+    #: shoulder above the supporting wrist and hip above the supporting knee by at least this
+    #: share of the trunk length. Clips: 0.85-1.15; lying prone ~0.
+    min_limb_height: float = 0.5
+
+
+@dataclass
+class AllFours:
+    """One pose read as hands and knees; points are pixels (NaN when missing)."""
+
+    side: str
+    floor_deg: float
+    up: Point
+    shoulder: Point
+    hip: Point
+    trunk_len: float
+    trunk_elev: float
+    #: the supporting (lower) wrist and knee, and which side each is on
+    wrist: Point
+    wrist_side: str
+    knee: Point
+    knee_side: str
+    in_position: bool
+
+
+def read_all_fours(
+    pose: Pose, side: str, floor_deg: float, p: AllFoursParams, frontal: bool = False
+) -> AllFours:
+    """Measure the all-fours position from the near ``side``'s shoulder and hip and the
+    supporting (lower, relative to the floor) wrist and knee. In a front/back view the trunk
+    points along the camera axis, so its incline is not tested there."""
+    up = up_vec(floor_deg)
+    sh, hp = spt(pose, side, "shoulder"), spt(pose, side, "hip")
+    trunk = dist(sh, hp)
+
+    def lower(name: str) -> tuple[Point, str]:
+        cands = [(spt(pose, s, name), s) for s in (side, other(side))]
+        cands = [c for c in cands if finite(c[0])]
+        if not cands:
+            return (math.nan, math.nan), side
+        # the near side wins a tie within 5 % of the trunk (it is the better-seen one)
+        return max(
+            cands, key=lambda c: -height(c[0], hp, up) + (0.05 * trunk if c[1] == side else 0.0)
+        )
+
+    (wr, wside), (kn, kside) = lower("wrist"), lower("knee")
+    shoulder = spt(pose, wside, "shoulder") if finite(spt(pose, wside, "shoulder")) else sh
+    hip = spt(pose, kside, "hip") if finite(spt(pose, kside, "hip")) else hp
+    trunk_elev = elevation_deg(hp, sh, floor_deg)
+    ok = (
+        finite(sh, hp, wr, kn)
+        and trunk > 1e-6
+        and (frontal or abs(trunk_elev) <= p.trunk_max_incline_deg)
+        and from_vertical_deg(shoulder, wr, floor_deg) <= p.support_max_from_vertical_deg
+        and from_vertical_deg(hip, kn, floor_deg) <= p.support_max_from_vertical_deg
+        and height(shoulder, wr, up) >= p.min_limb_height * trunk
+        and height(hip, kn, up) >= p.min_limb_height * trunk
+    )
+    return AllFours(side, floor_deg, up, sh, hp, trunk, trunk_elev, wr, wside, kn, kside, bool(ok))
+
+
+def mid(pose: Pose, name: str) -> Point:
+    """Midpoint of the left and right ``name`` landmarks (the one seen if the other is missing)."""
+    a, b = spt(pose, "left", name), spt(pose, "right", name)
+    if finite(a) and finite(b):
+        return (a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0
+    return a if finite(a) else b
