@@ -116,6 +116,10 @@ def cmd_analyze(args) -> int:
     video = Path(args.video)
     if not video.exists():
         raise UserError(f"no such file: {video}")
+    # check where results go before the (long) analysis, not after it
+    for flag, out in (("--json", args.json), ("--out-video", args.out_video)):
+        if out:
+            _check_output(Path(out), video, flag)
     opts = AnalysisOptions(
         exercise=args.exercise,
         estimator=EstimatorOptions(model=args.model, model_path=args.model_path),
@@ -163,11 +167,30 @@ def format_summary(doc: dict) -> str:
     return "\n".join(lines)
 
 
+def _check_output(path: Path, video: Path, flag: str) -> None:
+    """UserError unless ``path`` can be written as a new result file."""
+    if path.exists() and path.resolve() == video.resolve():
+        raise UserError(f"{flag} {path} is the input video; choose another file name")
+    if path.is_dir():
+        raise UserError(f"{flag} {path} is a folder; give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{flag}: cannot create folder {path.parent} ({exc.strerror or exc})") from None
+    if not os.access(path.parent, os.W_OK):
+        raise UserError(f"{flag}: folder {path.parent} is not writable")
+
+
 def _write_json_atomic(path: Path, doc: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n")
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def cmd_batch(args) -> int:

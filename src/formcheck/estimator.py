@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from .models import resolve_model
+from .models import ModelError, resolve_model
 from .pose import Pose
 
 
@@ -95,7 +95,8 @@ class PoseEstimator:
         try:
             self._landmarker = vision.PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as exc:
-            raise ValueError(f"cannot load pose model {self.model_path}: {exc}") from None
+            why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(f"cannot load pose model {self.model_path}: {why}") from None
         self._last_ts = None
 
     def close(self) -> None:

@@ -86,44 +86,154 @@ def analyze_video(
     out_video: str | os.PathLike | None = None,
     on_progress: Callable[[int, int | None], None] | None = None,
 ) -> Analysis:
-    """Decode, estimate, score and (optionally) write the annotated video, in one pass."""
-    from .estimator import PoseEstimator
-    from .overlay import SkeletonAnnotator, StatusAnnotator
-    from .video import VideoFileSource, VideoWriter
+    """Decode, estimate, score and (optionally) write the annotated video, in one pass.
 
-    proc = FrameProcessor(options.exercise, options.smoothing)
+    Three threads share the work so the model (about one core) is never kept waiting:
+    the source decodes ahead in its reader thread, this thread runs the model and the
+    analyzer, and :class:`AnnotatedVideoSink` draws and encodes behind it. Both queues are
+    bounded (a few frames), so memory stays flat whatever the clip's length. If anything
+    fails, the annotated video is not written (its temporary file is removed).
+
+    Raises:
+        VideoError: the clip cannot be read, is cut short, or has no frames.
+        ModelError: the pose model cannot be found or loaded.
+    """
+    from .estimator import PoseEstimator
+    from .video import VideoError, VideoFileSource
+
     frames: list[FrameFeedback] = []
-    writer = None
-    skeleton = SkeletonAnnotator()
-    status = StatusAnnotator(EXERCISE_NAMES.get(options.exercise, options.exercise))
+    sink: AnnotatedVideoSink | None = None
+    n = 0
     try:
-        with VideoFileSource(video) as src, PoseEstimator(options.estimator) as est:
+        with VideoFileSource(video) as src:
             info = src.info
-            for frame in src:
-                det = est.detect(frame.rgb, frame.timestamp_ms)
-                pose, fb = proc(det.main, frame.timestamp_ms)
-                if options.keep_frames:
-                    frames.append(fb)
+            proc = FrameProcessor(options.exercise, options.smoothing)
+            with PoseEstimator(options.estimator) as est:
                 if out_video is not None:
-                    if writer is None:
-                        writer = VideoWriter(out_video, info.fps, frame.size)
-                    img = frame.rgb  # decoded into a fresh array per frame: safe to draw on
-                    skeleton.annotate(img, pose, fb)
-                    status.annotate(img, fb)
-                    writer.write(img)
-                if on_progress:
-                    on_progress(frame.index + 1, info.frame_count)
-        if writer is not None:
-            writer.close()
-            writer = None
-        elif out_video is not None:
+                    sink = AnnotatedVideoSink(
+                        out_video, info.fps,
+                        EXERCISE_NAMES.get(options.exercise, options.exercise))
+                for frame in src:
+                    det = est.detect(frame.rgb, frame.timestamp_ms)
+                    pose, fb = proc(det.main, frame.timestamp_ms)
+                    if options.keep_frames:
+                        frames.append(fb)
+                    if sink is not None:
+                        # decoded into a fresh array per frame: the sink may draw on it
+                        sink.put(frame.rgb, pose, fb)
+                    n += 1
+                    if on_progress:
+                        on_progress(frame.index + 1, info.frame_count)
+        if n == 0:
+            raise VideoError(f"{video} has no decodable frames")
+        if sink is not None:
+            sink.close()
+            sink = None
+    finally:
+        if sink is not None:
+            sink.abort()
+    return Analysis(proc.result(), frames, str(video), info.fps, (info.width, info.height))
+
+
+class AnnotatedVideoSink:
+    """Draws the overlay and encodes H.264 in a background thread (bounded queue).
+
+    ``put(rgb, pose, feedback)`` hands a frame over (blocking when ``queue_size`` frames are
+    waiting, so memory is bounded); ``close()`` finishes the file and renames it into place;
+    ``abort()`` throws it away. An error in the thread is raised by the next put/close.
+    The file is created on the first frame, with that frame's size (rotation applied).
+    """
+
+    _END = object()
+
+    def __init__(self, path: str | os.PathLike, fps: float, title: str, queue_size: int = 8):
+        import queue
+        import threading
+
+        from .overlay import SkeletonAnnotator, StatusAnnotator
+
+        self.path = path
+        self.fps = fps
+        self._skeleton = SkeletonAnnotator()
+        self._status = StatusAnnotator(title)
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._error: BaseException | None = None
+        self._abort = threading.Event()
+        self._writer = None
+        self.frames = 0
+        self._thread = threading.Thread(target=self._run, name="formcheck-encode", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from .video import VideoWriter
+
+        try:
+            while True:
+                item = self._queue.get()
+                if item is self._END or self._abort.is_set():
+                    break
+                rgb, pose, fb = item
+                if self._writer is None:
+                    h, w = rgb.shape[:2]
+                    self._writer = VideoWriter(self.path, self.fps, (w, h))
+                self._skeleton.annotate(rgb, pose, fb)
+                self._status.annotate(rgb, fb)
+                self._writer.write(rgb)
+                self.frames += 1
+            if self._writer is not None and not self._abort.is_set():
+                self._writer.close()
+        except BaseException as exc:  # handed to the producer thread, which raises it
+            self._error = exc
+            self._abort.set()
+        finally:
+            if self._abort.is_set() and self._writer is not None:
+                self._writer.abort()
+            # unblock a producer waiting on a full queue
+            while not self._queue.empty():
+                try:
+                    self._queue.get_nowait()
+                except Exception:  # queue.Empty: raced with the producer
+                    break
+
+    def put(self, rgb, pose: Pose | None, feedback: FrameFeedback) -> None:
+        import queue
+
+        while True:
+            if self._error is not None:
+                raise self._error
+            try:
+                self._queue.put((rgb, pose, feedback), timeout=0.1)
+                return
+            except queue.Full:
+                if not self._thread.is_alive():
+                    raise RuntimeError("the video writer thread stopped")
+
+    def close(self) -> None:
+        """Wait for every frame to be encoded and move the file into place."""
+        import queue
+
+        while self._thread.is_alive():
+            try:
+                self._queue.put(self._END, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if self.frames == 0:
             from .video import VideoError
 
-            raise VideoError(f"{video} has no decodable frames")
-    finally:
-        if writer is not None:
-            writer.abort()
-    return Analysis(proc.result(), frames, str(video), info.fps, (info.width, info.height))
+            raise VideoError(f"no frames were written to {self.path}")
+
+    def abort(self) -> None:
+        """Stop and delete the partial file."""
+        self._abort.set()
+        try:
+            self._queue.put_nowait(self._END)
+        except Exception:  # queue full: the thread sees the abort flag on its next item
+            pass
+        self._thread.join(timeout=10)
 
 
 def result_document(analysis: Analysis, extra: dict | None = None) -> dict:

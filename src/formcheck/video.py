@@ -50,6 +50,9 @@ class VideoInfo:
 
 
 _END = object()
+#: a file that decodes to fewer than this share of the frames its header lists is treated as
+#: cut short (all 24 sample clips decode to exactly their listed count)
+SHORTFALL = 0.9
 
 
 def _rotate(rgb: NDArray[np.uint8], degrees: int) -> NDArray[np.uint8]:
@@ -79,6 +82,8 @@ class VideoFileSource:
         self._thread: threading.Thread | None = None
         self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
         self._stop = threading.Event()
+        #: frames the reader thread decoded so far (final once iteration has ended)
+        self.frames_decoded = 0
         self.info = self._probe()
 
     def _probe(self) -> VideoInfo:
@@ -174,9 +179,25 @@ class VideoFileSource:
                     return
                 index += 1
         except (av.error.FFmpegError, ValueError, OSError) as exc:
-            self._put(VideoError(f"{self.path}: decoding failed after {index} frames ({_short(exc)})"))
+            self._put(VideoError(
+                f"{self.path} is damaged or cut short: decoding failed after {index} frames "
+                f"({_short(exc)})"
+            ))
+            return
+        except Exception as exc:  # hand any other failure to the consumer: never hang it
+            self._put(exc)
+            return
         finally:
-            self._put(_END)
+            self.frames_decoded = index
+        declared = self.info.frame_count
+        if declared and declared - index >= 2 and index < SHORTFALL * declared:
+            # the container promised more pictures than the data holds: a cut-off file
+            self._put(VideoError(
+                f"{self.path} is damaged or cut short: it ended after {index} of the "
+                f"{declared} frames its header lists"
+            ))
+            return
+        self._put(_END)
 
     def __iter__(self) -> Iterator[Frame]:
         if self._thread is None:
@@ -186,7 +207,7 @@ class VideoFileSource:
             item = self._queue.get()
             if item is _END:
                 return
-            if isinstance(item, VideoError):
+            if isinstance(item, BaseException):
                 raise item
             # Some files carry repeated or out-of-order pts: keep time strictly increasing.
             if item.timestamp_ms <= last_t:
@@ -268,8 +289,11 @@ class VideoWriter:
         import av
 
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".formcheck-", suffix=".mp4", dir=self.path.parent)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".formcheck-", suffix=".mp4", dir=self.path.parent)
+        except OSError as exc:
+            raise VideoError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         os.close(fd)
         self._tmp = Path(tmp)
         w, h = size
