@@ -42,8 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="analyse a recorded video",
                        description="Analyse a recorded video: reps, holds and form faults.")
     a.add_argument("video", help="video file (mp4, mov, avi, ...)")
-    a.add_argument("--exercise", "-e", required=True, choices=list(EXERCISE_IDS),
-                   metavar="ID", help="exercise id: " + ", ".join(EXERCISE_IDS))
+    a.add_argument("--exercise", "-e", required=True, choices=["auto", *EXERCISE_IDS],
+                   metavar="ID", help="exercise id, or auto to recognise it from the clip: "
+                   + ", ".join(EXERCISE_IDS))
     a.add_argument("--json", metavar="FILE", help="write the result as JSON here")
     a.add_argument("--report", metavar="FILE", help="write a self-contained HTML report here")
     a.add_argument("--out-video", metavar="FILE", help="write the annotated video (H.264 mp4)")
@@ -110,7 +111,7 @@ def _progress(enabled: bool, desc: str):
 
 def cmd_analyze(args) -> int:
     from .estimator import EstimatorOptions
-    from .pipeline import AnalysisOptions, analyze_video, result_document
+    from .pipeline import AnalysisOptions, analyze_path, result_document
     from .smoothing import OneEuroParams
 
     video = Path(args.video)
@@ -127,7 +128,7 @@ def cmd_analyze(args) -> int:
     )
     bar, update = _progress(not args.quiet, video.name)
     try:
-        analysis = analyze_video(video, opts, out_video=args.out_video, on_progress=update)
+        analysis = analyze_path(video, opts, out_video=args.out_video, on_progress=update)
     finally:
         if bar is not None:
             bar.close()

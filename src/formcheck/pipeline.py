@@ -20,7 +20,8 @@ from .checks import EXERCISE_NAMES
 from .estimator import EstimatorOptions
 from .exercises import make_analyzer
 from .pose import Pose
-from .results import ExerciseResult, FrameFeedback
+from .recognize import Recognizer, position_of
+from .results import ExerciseResult, FaultSpan, FrameFeedback
 from .smoothing import OneEuroParams, PoseSmoother
 from .track import PoseTrack
 
@@ -38,11 +39,15 @@ class FrameProcessor:
     """One frame at a time: smooth the pose, feed the analyzer, return its feedback."""
 
     def __init__(self, exercise: str, smoothing: OneEuroParams | None = OneEuroParams()):
+        self.exercise = exercise
         self.analyzer = make_analyzer(exercise)
         self.smoother = PoseSmoother(smoothing) if smoothing is not None else None
         self.multi_person_frames = 0
+        #: watches what the person actually does, to say so when it is another exercise
+        self.recognizer = Recognizer()
 
     def __call__(self, pose: Pose | None, t_ms: float) -> tuple[Pose | None, FrameFeedback]:
+        self.recognizer.add(pose)
         if self.smoother is not None:
             pose = self.smoother.update(pose)
         if pose is not None and pose.num_people > 1:
@@ -60,7 +65,33 @@ class FrameProcessor:
             res.extra["multi_person_frames"] = self.multi_person_frames
         if res.frames and res.frames_with_pose == 0:
             res.notes.append("no person was found in any frame")
+        self._check_exercise(res)
         return res
+
+    #: recognition at least this sure and a different start position -> not_in_position
+    WRONG_EXERCISE_CONFIDENCE = 0.75
+
+    def _check_exercise(self, res: ExerciseResult) -> None:
+        """When the person does another exercise than the one asked for, say what it looks
+        like (``extra["looks_like"]`` and a note). If its start position differs (e.g. a
+        plank analysed as a glute bridge), that is ``not_in_position`` for the whole stream."""
+        rec = self.recognizer.result()
+        if rec.exercise is None or rec.exercise == self.exercise:
+            return
+        res.extra["looks_like"] = rec.exercise
+        res.extra["looks_like_confidence"] = rec.confidence
+        res.notes.append(f"looks like: {rec.exercise} (confidence {rec.confidence:.2f}; "
+                         f"{rec.reason}), not {self.exercise}")
+        if (rec.confidence >= self.WRONG_EXERCISE_CONFIDENCE
+                and position_of(rec.exercise) != position_of(self.exercise)
+                and "not_in_position" not in res.fault_ids):
+            a = self.analyzer
+            t0 = a.t_first or 0.0
+            res.faults.append(FaultSpan(
+                "not_in_position", t0, a.t_last, a.cue("not_in_position"),
+                worst_s=t0, worst_value=None))
+            res.faults.sort(key=lambda f: (f.start_s, f.check))
+            res.not_measurable.pop("not_in_position", None)
 
 
 @dataclass
@@ -78,6 +109,52 @@ def analyze_track(track: PoseTrack, exercise: str,
     proc = FrameProcessor(exercise, smoothing)
     frames = [proc(pose, t)[1] for t, pose in track.poses()]
     return Analysis(proc.result(), frames, track.source, track.fps, track.image_size)
+
+
+#: ``--exercise auto``: recognise the exercise from the clip, then analyse it
+AUTO = "auto"
+
+
+def analyze_path(
+    video: str | os.PathLike,
+    options: AnalysisOptions,
+    out_video: str | os.PathLike | None = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> Analysis:
+    """One clip as ``formcheck analyze`` and ``formcheck batch`` run it.
+
+    ``options.exercise`` is an exercise id or :data:`AUTO`. With auto, the landmarks are
+    extracted once (through the track cache, with the same estimator options), the exercise
+    is recognised (:func:`recognize.recognize_track`), and that exercise is analysed; the
+    result's ``extra["recognized_exercise"]`` and a note say what was recognised and why.
+    """
+    if options.exercise != AUTO:
+        return analyze_video(video, options, out_video=out_video, on_progress=on_progress)
+    from dataclasses import replace
+
+    from .recognize import recognize_track
+    from .track import load_or_extract
+
+    track = load_or_extract(video, options.estimator)
+    rec = recognize_track(track)
+    if rec.exercise is None:
+        res = ExerciseResult(exercise=AUTO, frames=len(track), frames_with_pose=0,
+                             notes=[f"nothing to analyse: {rec.reason}"],
+                             extra={"recognized_exercise": None})
+        return Analysis(res, [], str(video), track.fps, track.image_size)
+    if out_video is not None:  # drawing needs the pixels: run the clip again
+        analysis = analyze_video(video, replace(options, exercise=rec.exercise),
+                                 out_video=out_video, on_progress=on_progress)
+    else:
+        analysis = analyze_track(track, rec.exercise, options.smoothing)
+        analysis.source = str(video)
+        if not options.keep_frames:
+            analysis.frames = []
+    analysis.result.extra["recognized_exercise"] = rec.exercise
+    analysis.result.extra["recognition"] = {"confidence": rec.confidence, "reason": rec.reason}
+    analysis.result.notes.insert(0, f"recognised as {EXERCISE_NAMES[rec.exercise]} "
+                                    f"(confidence {rec.confidence:.2f}): {rec.reason}")
+    return analysis
 
 
 def analyze_video(

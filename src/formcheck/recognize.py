@@ -1,0 +1,264 @@
+"""Which of the eight activities a clip shows, from its pose track alone.
+
+Two steps, both documented rules on image landmarks (no learned model):
+
+1. **Posture per frame** (first rule that applies):
+
+   * ``upright`` - the trunk (hip->shoulder) is steeper than ``upright_trunk_deg`` from
+     horizontal (sitting, standing);
+   * ``supine`` - otherwise, the face points up (nose above the ear);
+   * ``on_feet`` - otherwise, a shin stands near vertical under the knee (squatting or
+     hinging over a load: the bottom of a lift);
+   * ``all_fours`` - otherwise, a leg is bent at the hip (kneeling support);
+   * ``plank`` - otherwise (body straight, face down).
+
+   The clip's posture is the most common one (``upright`` and ``on_feet`` together make
+   "sitting or standing/lifting"); the share of frames that agree is the base confidence.
+
+2. **Movement pattern** within the posture, over the whole clip:
+
+   * upright: ``sitting`` when most upright frames have the thigh near horizontal (seated),
+     else ``lifting``;
+   * supine: ``knee_to_chest`` when one hip is much more flexed than the other (one knee
+     pulled in), ``glute_bridge`` when the hips open to a near-straight line and move through
+     a wide range, else ``pelvic_tilt`` (a tiny movement with both knees bent);
+   * all fours: ``bird_dog`` when a limb extends (the hips differ a lot or a wrist rises to
+     shoulder height), else ``cat_cow``;
+   * plank: ``plank``.
+
+Numbers come from the labelled sample clips (medians per clip, quoted next to each one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .geometry import joint_angle
+from .pose import Landmark, Pose
+from .track import PoseTrack
+
+L, R = "left", "right"
+
+
+@dataclass(frozen=True)
+class RecognizeParams:
+    #: trunk steeper than this (deg from horizontal) is upright. Floor clips: 0-23 deg
+    #: (p90), sitting 67-89, standing phases of lifts 71-88.
+    upright_trunk_deg: float = 50.0
+    #: face up: nose above the ear by this many trunk lengths. Supine clips: -0.12..-0.23;
+    #: face-down and upright clips: +0.01..+0.18.
+    face_up: float = -0.05
+    #: shin near vertical: ankle below the knee by this many trunk lengths (lift bottoms
+    #: 0.6-0.9; kneeling shins lie on the floor, 0-0.2; planks ~0.1)
+    on_feet_shin: float = 0.45
+    #: kneeling support: a hip flexed below this (deg). All-fours clips 85-110, planks
+    #: 143-174 (median).
+    all_fours_hip_deg: float = 130.0
+    #: seated: thigh rise within this many trunk lengths of the hip height (sitting_01
+    #: median 0.15; standing thighs hang 0.6-0.8 below the hip)
+    seated_thigh: float = 0.35
+    #: share of upright frames that must be seated for "sitting"
+    seated_share: float = 0.5
+    #: knee_to_chest: 90th percentile of the left/right hip-angle difference (deg); its
+    #: clip reads 122, pelvic tilts and bridges 3-6
+    knee_to_chest_asym_deg: float = 45.0
+    #: glute_bridge: the hip angle reaches this (p90, deg) and moves through this range
+    #: (p90 - p10). glute_bridge_01: 171 / 39; pelvic tilts: 117-131 / 1-10.
+    bridge_top_deg: float = 150.0
+    bridge_range_deg: float = 20.0
+    #: bird_dog: hip-angle difference (p90, deg) of a leg extended behind (bird dogs 57-74,
+    #: cat-cows 3-6) ...
+    bird_dog_asym_deg: float = 30.0
+    #: ... or a wrist raised near shoulder height (p10 of wrist drop below the shoulder in
+    #: trunk lengths; bird_dog_01 -0.2, cat-cows 1.0-1.1)
+    bird_dog_wrist: float = 0.5
+    #: landmarks below this visibility do not vote
+    min_visibility: float = 0.3
+
+
+@dataclass
+class Recognition:
+    """What the program sees. ``exercise`` is an exercise id, or None when nothing usable
+    was found; ``confidence`` in [0, 1]; ``reason`` says which evidence decided it."""
+
+    exercise: str | None
+    confidence: float
+    reason: str
+    posture: str | None = None
+    posture_shares: dict[str, float] = field(default_factory=dict)
+
+
+POSTURES = ("upright", "on_feet", "supine", "all_fours", "plank")
+
+
+def _pt(pose: Pose, side: str, name: str) -> np.ndarray:
+    return pose.xy(Landmark[f"{side.upper()}_{name.upper()}"]).astype(np.float64)
+
+
+def frame_features(pose: Pose) -> dict[str, float]:
+    """Per-frame measurements the rules use (NaN where unknown). Distances are in trunk
+    lengths (shoulder-mid to hip-mid), image y down."""
+    sh = (_pt(pose, L, "shoulder") + _pt(pose, R, "shoulder")) / 2
+    hp = (_pt(pose, L, "hip") + _pt(pose, R, "hip")) / 2
+    trunk = float(np.linalg.norm(sh - hp))
+    nan = float("nan")
+    if not np.isfinite(trunk) or trunk < 1e-6:
+        return {}
+    near = pose.near_side()
+    d = sh - hp
+    f: dict[str, float] = {
+        "trunk_incline": float(np.degrees(np.arctan2(abs(d[1]), abs(d[0])))),
+        "face": float(pose.xy(Landmark.NOSE)[1] - _pt(pose, near, "ear")[1]) / trunk,
+    }
+    hips, thighs, shins, wrists = [], [], [], []
+    for side in (L, R):
+        s, h, k, a, w = (_pt(pose, side, n) for n in ("shoulder", "hip", "knee", "ankle",
+                                                       "wrist"))
+        hips.append(float(joint_angle(s, h, k)))
+        thighs.append(float(k[1] - h[1]) / trunk)
+        shins.append(float(a[1] - k[1]) / trunk)
+        wrists.append(float(w[1] - s[1]) / trunk)
+    f["hip_min"] = float(np.nanmin(hips)) if np.isfinite(hips).any() else nan
+    f["hip_max"] = float(np.nanmax(hips)) if np.isfinite(hips).any() else nan
+    f["hip_asym"] = abs(hips[0] - hips[1])
+    near_i = 0 if near == L else 1
+    f["hip_near"] = hips[near_i]
+    f["thigh_near"] = thighs[near_i]
+    f["shin_max"] = float(np.nanmax(shins)) if np.isfinite(shins).any() else nan
+    f["wrist_min"] = float(np.nanmin(wrists)) if np.isfinite(wrists).any() else nan
+    return f
+
+
+def frame_posture(f: dict[str, float], p: RecognizeParams = RecognizeParams()) -> str | None:
+    """The posture of one frame from :func:`frame_features` (None if unknown)."""
+    if not f or not np.isfinite(f["trunk_incline"]):
+        return None
+    if f["trunk_incline"] > p.upright_trunk_deg:
+        return "upright"
+    if np.isfinite(f["face"]) and f["face"] < p.face_up:
+        return "supine"
+    if np.isfinite(f["shin_max"]) and f["shin_max"] > p.on_feet_shin:
+        return "on_feet"
+    if np.isfinite(f["hip_min"]) and f["hip_min"] < p.all_fours_hip_deg:
+        return "all_fours"
+    return "plank"
+
+
+def _pct(values: list[float], q: float) -> float:
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    return float(np.percentile(v, q)) if v.size else float("nan")
+
+
+class Recognizer:
+    """Streaming recogniser: ``add(pose)`` per frame (None = no person), ``result()`` at any
+    time. Keeps a few numbers per frame, so it can run alongside an hours-long analysis."""
+
+    def __init__(self, params: RecognizeParams = RecognizeParams()):
+        self.params = params
+        self.feats: list[dict[str, float]] = []
+        self.labels: list[str] = []
+
+    def add(self, pose: Pose | None) -> None:
+        if pose is None:
+            return
+        f = frame_features(pose)
+        lab = frame_posture(f, self.params)
+        if lab is not None:
+            self.feats.append(f)
+            self.labels.append(lab)
+
+    def result(self) -> Recognition:
+        return _decide(self.feats, self.labels, self.params)
+
+
+def recognize_poses(poses, params: RecognizeParams = RecognizeParams()) -> Recognition:
+    """Recognise the activity from an iterable of poses (None entries are skipped)."""
+    rec = Recognizer(params)
+    for pose in poses:
+        rec.add(pose)
+    return rec.result()
+
+
+#: the start position each exercise needs: two exercises with the same position differ only
+#: in the movement (a wrong exercise there is not "not in position")
+POSITION = {
+    "pelvic_tilt": "lying on the back", "knee_to_chest": "lying on the back",
+    "glute_bridge": "lying on the back", "cat_cow": "on hands and knees",
+    "bird_dog": "on hands and knees", "plank": "in a plank", "sitting": "sitting",
+    "lifting": "standing",
+}
+
+
+def position_of(exercise: str) -> str:
+    return POSITION[exercise]
+
+
+def _decide(feats: list[dict[str, float]], labels: list[str],
+            params: RecognizeParams) -> Recognition:
+    p = params
+    if not labels:
+        return Recognition(None, 0.0, "no person found in any frame")
+    counts = {k: labels.count(k) for k in POSTURES}
+    n = len(labels)
+    shares = {k: round(v / n, 3) for k, v in counts.items() if v}
+    groups = {
+        "upright": counts["upright"] + counts["on_feet"],
+        "supine": counts["supine"],
+        "all_fours": counts["all_fours"],
+        "plank": counts["plank"],
+    }
+    posture = max(groups, key=lambda k: groups[k])
+    base = groups[posture] / n
+    pick = [f for f, lab in zip(feats, labels) if
+            (lab in ("upright", "on_feet") if posture == "upright" else lab == posture)]
+    col = lambda key: [f.get(key, np.nan) for f in pick]  # noqa: E731
+
+    def done(ex: str, margin: float, why: str) -> Recognition:
+        conf = float(np.clip(base * (0.5 + 0.5 * np.clip(margin, 0.0, 1.0)), 0.0, 1.0))
+        where = "upright or on the feet" if posture == "upright" else posture
+        return Recognition(ex, round(conf, 3), f"{where} in {base:.0%} of frames; {why}",
+                           posture, shares)
+
+    if posture == "upright":
+        seated = [lab == "upright" and np.isfinite(f["thigh_near"])
+                  and abs(f["thigh_near"]) < p.seated_thigh for f, lab in zip(feats, labels)
+                  if lab in ("upright", "on_feet")]
+        share = float(np.mean(seated)) if seated else 0.0
+        if share >= p.seated_share:
+            return done("sitting", (share - p.seated_share) / 0.3,
+                        f"thighs level (seated) in {share:.0%} of upright frames")
+        return done("lifting", (p.seated_share - share) / 0.3,
+                    f"standing or bending over the feet (seated in only {share:.0%})")
+    if posture == "supine":
+        asym = _pct(col("hip_asym"), 90)
+        top, low = _pct(col("hip_max"), 90), _pct(col("hip_max"), 10)
+        if asym > p.knee_to_chest_asym_deg:
+            return done("knee_to_chest", (asym - p.knee_to_chest_asym_deg) / 30,
+                        f"one hip flexed {asym:.0f} deg more than the other (knee to chest)")
+        if top > p.bridge_top_deg and top - low > p.bridge_range_deg:
+            return done("glute_bridge", min(top - p.bridge_top_deg, top - low
+                                            - p.bridge_range_deg) / 10,
+                        f"hips open to {top:.0f} deg over a {top - low:.0f} deg range (bridge)")
+        return done("pelvic_tilt", min((p.bridge_range_deg - (top - low)) / 10,
+                                       (p.knee_to_chest_asym_deg - asym) / 30),
+                    f"hips stay near {np.nanmedian(col('hip_max')):.0f} deg with both knees "
+                    "bent (small pelvic movement)")
+    if posture == "all_fours":
+        asym = _pct(col("hip_asym"), 90)
+        wrist = _pct(col("wrist_min"), 10)
+        if asym > p.bird_dog_asym_deg or wrist < p.bird_dog_wrist:
+            return done("bird_dog", max((asym - p.bird_dog_asym_deg) / 20,
+                                        (p.bird_dog_wrist - wrist) / 0.5),
+                        f"a limb extends (hip difference {asym:.0f} deg, wrist rise {wrist:+.2f})")
+        return done("cat_cow", min((p.bird_dog_asym_deg - asym) / 20,
+                                   (wrist - p.bird_dog_wrist) / 0.5),
+                    "on hands and knees with no limb extended")
+    return done("plank", 1.0, "body straight and face down, legs not kneeling")
+
+
+def recognize_track(track: PoseTrack, params: RecognizeParams = RecognizeParams()) -> Recognition:
+    """Which exercise the track shows (see the module docstring for the rules)."""
+    return recognize_poses((pose for _, pose in track.poses()), params)
