@@ -87,12 +87,18 @@ def deviation_from_line_deg(p: ArrayLike, a: ArrayLike, b: ArrayLike, up: ArrayL
 
     Returns ``180 - angle(a, p, b)``, positive when p lies on the ``up`` side of the line a-b
     (``up`` is a direction vector in the same coordinates, e.g. away from the floor) and
-    negative on the other side. 0 = a, p, b in a straight line.
+    negative on the other side. 0 = a, p, b in a straight line. The side is decided by p's
+    perpendicular offset from the line (not by p against the segment's midpoint, which gets
+    the sign wrong on a sloping line).
     """
     p, a, b, up = (np.asarray(x, dtype=np.float64) for x in (p, a, b, up))
     bend = 180.0 - joint_angle(a, p, b)
-    mid = (a + b) / 2.0
-    side = np.sign(np.sum((p - mid) * up, axis=-1))
+    d = b - a
+    normal = np.stack([-d[..., 1], d[..., 0]], axis=-1)
+    # orient the normal towards ``up``
+    flip = np.sign(np.sum(normal * up, axis=-1))
+    normal = normal * np.where(flip == 0, 1.0, flip)[..., None]
+    side = np.sign(np.sum((p - a) * normal, axis=-1))
     return bend * np.where(side == 0, 1.0, side)
 
 

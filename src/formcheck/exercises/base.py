@@ -69,6 +69,8 @@ class FaultTracker:
         self._open: dict[tuple[str, str | None], FaultSpan] = {}
         self._ok_since: dict[tuple[str, str | None], float] = {}
         self.spans: list[FaultSpan] = []
+        #: the spans recorded with add(): events, not debounced states
+        self.events: list[FaultSpan] = []
 
     def update(
         self,
@@ -124,6 +126,7 @@ class FaultTracker:
     def add(self, span: FaultSpan) -> None:
         """Record an event-type fault (e.g. a hold released too early) directly."""
         self.spans.append(span)
+        self.events.append(span)
 
     def active(self) -> list[str]:
         return [k[0] for k in self._open]
@@ -146,6 +149,8 @@ class Analyzer(ABC):
     too_fast_window_s: ClassVar[float] = 0.2
     #: pain gesture: both wrists above the head for this long
     pain_gesture_s: ClassVar[float] = 2.0
+    #: how long an event-type fault's cue stays on screen / is eligible to be spoken
+    event_cue_s: ClassVar[float] = 3.0
 
     def __init__(self, params: object | None = None):
         self.params = params if params is not None else self.Params()
@@ -277,6 +282,13 @@ class Analyzer(ABC):
             for check in sorted(active, key=lambda c: order.index(c) if c in order else 99):
                 cue = self.cue(check)
                 break
+            if cue is None:
+                # event-type faults (a hold released too early, a too-fast lowering) have no
+                # duration: say their cue for a few seconds after they happen
+                recent = [f for f in self.tracker.events
+                          if f.check != "pain_stop" and 0.0 <= t_s - f.end_s <= self.event_cue_s]
+                if recent:
+                    cue = recent[-1].cue
         counts = self.rep_counts()
         return FrameFeedback(
             t_s=t_s,

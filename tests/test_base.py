@@ -1,0 +1,102 @@
+"""The shared analyzer machinery: debounced fault spans, hysteresis, hold timing, event cues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from formcheck.exercises.base import Analyzer, FaultTracker, FrameEval, HoldTimer, Hysteresis
+from formcheck.pose import Landmark
+from formcheck.results import FaultSpan
+
+from .builders import make_pose
+
+
+def test_fault_tracker_ignores_a_single_frame_blip_and_reports_a_sustained_fault():
+    tr = FaultTracker(min_on_s=0.3, min_off_s=0.3)
+    t = [i / 30 for i in range(120)]
+    for ti in t[:30]:
+        tr.update("hips_sagging", ti == t[10], ti, "cue")  # one-frame blip at 0.33 s
+    assert tr.spans == []
+    for ti in t[30:90]:
+        tr.update("hips_sagging", True, ti, "cue", value=12.0)
+    for ti in t[90:]:
+        tr.update("hips_sagging", False, ti, "cue")
+    assert len(tr.spans) == 1
+    span = tr.spans[0]
+    assert span.start_s == pytest.approx(1.0) and span.end_s == pytest.approx(t[89])
+    assert tr.active() == []
+
+
+def test_fault_tracker_keeps_a_fault_open_through_brief_ok_jitter():
+    tr = FaultTracker(min_on_s=0.2, min_off_s=0.3)
+    for i in range(90):
+        ti = i / 30
+        # sustained for the first 0.5 s, then every 7th frame reads OK
+        tr.update("x", i < 15 or i % 7 != 0, ti, "cue")
+    assert len(tr.spans) == 1
+    assert tr.spans[0].end_s == pytest.approx(89 / 30)
+
+
+def test_hysteresis_needs_both_thresholds_to_switch():
+    h = Hysteresis(on=10.0, off=5.0)
+    states = [h.update(v, i) for i, v in enumerate([4, 9, 11, 8, 6, 4, 9])]
+    assert states == [False, False, True, True, True, False, False]
+    with pytest.raises(ValueError):
+        Hysteresis(on=5.0, off=10.0)
+
+
+def test_hold_timer_counts_only_good_form_and_pauses_without_pose():
+    timer = HoldTimer(release_s=0.3)
+    for i in range(30):  # 1 s in target, good
+        timer.update(i / 30, True, True)
+    for i in range(30, 60):  # 1 s in target, bad form
+        timer.update(i / 30, True, False)
+    for i in range(60, 90):  # 1 s no pose: paused, not ended
+        timer.pause(i / 30)
+    assert timer.active
+    timer.update(3.0, True, True)
+    ended = None
+    for i in range(91, 120):
+        ended = timer.update(i / 30, False) or ended
+    assert ended is not None
+    assert ended.good_s == pytest.approx(29 / 30, abs=0.05)
+
+
+@dataclass(frozen=True)
+class _Params:
+    pass
+
+
+class _EventAnalyzer(Analyzer):
+    exercise_id = "glute_bridge"
+    Params = _Params
+
+    def required_landmarks(self, side):
+        return [Landmark.NOSE]
+
+    def evaluate(self, pose):
+        return FrameEval(t_s=pose.timestamp_ms / 1000)
+
+    def step(self, ev):
+        if abs(ev.t_s - 1.0) < 1e-6:
+            self.tracker.add(FaultSpan("hold_too_short", 0.5, 1.0, self.cue("hold_too_short")))
+
+
+def test_event_fault_cue_is_shown_for_a_few_seconds_after_the_event():
+    a = _EventAnalyzer()
+    cues = {}
+    for i in range(0, 60):
+        t_ms = i * 100.0
+        fb = a.update(make_pose(t_ms=t_ms), t_ms)
+        cues[round(t_ms / 1000, 1)] = fb.cue
+    assert cues[0.5] is None
+    assert cues[2.0] == "Hold at the top for 5 seconds"
+    assert cues[5.0] is None
+    assert a.result().fault_ids == ["hold_too_short"]
+
+
+def test_analyzer_rejects_params_of_another_exercise():
+    with pytest.raises(ValueError, match="expects"):
+        _EventAnalyzer(params=object())
