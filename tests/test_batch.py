@@ -236,3 +236,32 @@ def test_a_crashing_worker_costs_only_its_own_clip():
     assert sorted(got) == ["a", "b", "c", "crash", "d"]
     assert got["crash"].doc is None and "worker crashed" in got["crash"].error
     assert all(got[n].doc is not None and got[n].error is None for n in "abcd")
+
+
+@pytest.mark.parametrize("clip", ["plank_09.mp4", "lifting_02.mp4"])
+def test_auto_batch_document_equals_analyze_auto(samples, tmp_path, clip):
+    """--exercise auto: the batch recognises and scores each clip exactly as analyze does."""
+    path = samples / clip
+    target = tmp_path / "analyze.json"
+    assert main(["analyze", str(path), "--exercise", "auto", "--json", str(target), "-q"]) == 0
+    s = run_batch([str(path)], tmp_path / "o", ClipOptions("auto"), jobs=1)
+    doc = tmp_path / "o" / f"{path.stem}.json"
+    assert doc.read_bytes() == target.read_bytes()
+    assert s.rows[0]["exercise"] == json.loads(doc.read_text())["exercise"] != "auto"
+
+
+@pytest.mark.clips
+@pytest.mark.slow
+def test_auto_batch_of_every_sample_clip_matches_analyze(samples, tmp_path):
+    """``formcheck batch sample_videos --exercise auto``: every clip scored, each document
+    byte-identical to ``formcheck analyze --exercise auto --json`` of the same clip."""
+    out = tmp_path / "out"
+    assert main(["batch", str(samples), "--exercise", "auto", "--out", str(out), "-q"]) == 0
+    clips = sorted(samples.glob("*.mp4"))
+    rows = read_rows(out)
+    assert [r["clip"] for r in rows] == [c.stem for c in clips]
+    assert all(r["status"] == "ok" and r["form_score"] != "" for r in rows)
+    for clip in clips:
+        target = tmp_path / f"{clip.stem}.json"
+        assert main(["analyze", str(clip), "-e", "auto", "--json", str(target), "-q"]) == 0
+        assert (out / f"{clip.stem}.json").read_bytes() == target.read_bytes(), clip.name

@@ -168,13 +168,9 @@ def analysis_options(options: ClipOptions, exercise: str):
 
 def analyze_clip(path: str | os.PathLike, options: ClipOptions):
     """The :class:`pipeline.Analysis` of one clip, by the same path as ``formcheck analyze``."""
-    from . import pipeline
+    from .pipeline import analyze_path
 
-    if hasattr(pipeline, "analyze_path"):  # handles --exercise auto (and fixed ids)
-        return pipeline.analyze_path(path, analysis_options(options, options.exercise))
-    if options.exercise == AUTO:
-        raise BatchError("--exercise auto is not available in this version")
-    return pipeline.analyze_video(path, analysis_options(options, options.exercise))
+    return analyze_path(path, analysis_options(options, options.exercise))
 
 
 def clip_document(analysis, options: ClipOptions) -> dict:
