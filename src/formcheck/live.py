@@ -74,6 +74,8 @@ class LiveParams:
     go_banner_s: float = 1.5
     #: how long the pain-stop advice stays up before the set ends (any key ends it sooner)
     pain_banner_s: float = 6.0
+    #: how long the cue of an event-type fault (e.g. hold_too_short) stays on screen
+    notice_s: float = 3.5
     #: frames averaged for the fps / latency readout (~1 s at 30 fps)
     readout_window: int = 30
     #: frames wider than this are shown scaled down (a 4K webcam would not fit the screen)
@@ -408,6 +410,9 @@ class LiveSession:
         self.annotator = annotator or LiveAnnotator()
         self.stats = LiveStats()
         self.processor = processor_factory()
+        self._spans_of = None
+        self._spans_seen = 0
+        self._notice_until = 0.0
         self.hud = HudState(title=EXERCISE_NAMES.get(step.exercise, step.exercise),
                             target_text=step.target_text)
         views, where = CAMERA_SETUP[step.exercise]
@@ -493,6 +498,7 @@ class LiveSession:
                     if mode == "set" and fb is not None:
                         if self.coach is not None and pain_until is None:
                             self.coach.update(fb)
+                        self._event_notice(fb, now_s)
                         if fb.pain_stop and pain_until is None:  # the hands-up gesture
                             pain_until = self._pain(now_s, recorded=True)
                         if self.step.done is not None and pain_until is None \
@@ -562,6 +568,24 @@ class LiveSession:
                     paused = False
                     grabber.pause(False)
         return SessionOutcome(self.processor.result(), end_reason, self.stats, message)
+
+    def _event_notice(self, fb: FrameFeedback, now_s: float) -> None:
+        """Event-type faults (e.g. a hold released too early) are not 'active': show their
+        cue for a few seconds, and say it, when the analyzer records one."""
+        spans = self.processor.analyzer.tracker.spans
+        if self._spans_of is not self.processor:
+            self._spans_of, self._spans_seen = self.processor, len(spans)
+        for span in spans[self._spans_seen:]:
+            if span.check != "pain_stop" and span.check not in fb.faults:
+                self.hud.notice = span.cue
+                self._notice_until = now_s + self.params.notice_s
+                if self.coach is not None:
+                    from .voice import PRIORITY_CUE
+
+                    self.coach.say(span.cue, PRIORITY_CUE)
+        self._spans_seen = len(spans)
+        if self.hud.notice and now_s >= self._notice_until:
+            self.hud.notice = None
 
     def _key(self, key: int, paused: bool) -> str | None:
         if key < 0:
@@ -708,8 +732,11 @@ def run_live(opts: LiveOptions, out=sys.stdout) -> int:
             if hasattr(source, "__enter__"):
                 source.__enter__()
             grabber = FrameGrabber(source, clock, desc).start()
+            from .routine import step_for
+
+            prog = step_for(opts.exercise)
             session = LiveSession(
-                StepSpec(opts.exercise), est, display,
+                StepSpec(opts.exercise, prog.target_text if prog else ""), est, display,
                 lambda: FrameProcessor(opts.exercise), coach=coach, recorder=recorder,
                 params=opts.params, setup=opts.setup, max_seconds=opts.max_seconds,
             )

@@ -164,6 +164,8 @@ class HudState:
     #: a large centre message (pain advice, rest, "Go!") and a smaller line under it
     banner: str | None = None
     sub_banner: str | None = None
+    #: the cue of an event-type fault just recorded (e.g. a hold released too early)
+    notice: str | None = None
     #: keys the user can press, shown small at the bottom
     keys_hint: str = "space pause   p pain stop   n next   q quit"
 
@@ -221,7 +223,7 @@ class LiveAnnotator:
                 self.skeleton.annotate(scene, pose, fb)
             self._panel(scene, hud, s)
             if hud.mode == "set" and fb is not None:
-                self._cue(scene, fb, s)
+                self._cue(scene, fb, s, hud.notice)
         if hud.paused:
             self._center(scene, "PAUSED", "press space to continue", s, ACCENT)
         elif hud.banner:
@@ -303,12 +305,14 @@ class LiveAnnotator:
         _text(img, cap, (center[0] - cw // 2, center[1] + radius + int(24 * s)), 0.45 * s,
               NEUTRAL, 1, shadow=False)
 
-    def _cue(self, img, fb: FrameFeedback, s: float) -> None:
+    def _cue(self, img, fb: FrameFeedback, s: float, notice: str | None = None) -> None:
         h, w = img.shape[:2]
         if fb.pain_stop:
             return  # the pain banner says it
         if fb.cue:
             text, color = fb.cue, FAULT if fb.faults else ACCENT
+        elif notice:
+            text, color = notice, AMBER
         elif not fb.pose_found:
             text, color = fb.message or "Move into the camera's view", NEUTRAL
         elif fb.checks and not fb.faults:

@@ -1,0 +1,255 @@
+"""The guided routine: the programme's six floor exercises in the guide's order, each with its
+target, rests in between, a summary at the end, and the session saved to the local history.
+
+Each exercise is a :class:`~formcheck.live.LiveSession` on the same camera, pose model and
+session clock (so the model's timestamps keep increasing). A set ends when its target is met,
+when the person presses ``n`` (next), or after ``max_s``; ``q`` ends the routine, and a pain
+stop (``p`` or the hands-up gesture) ends it at once with the advice to see a physician.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from .checks import DISCLAIMER, EXERCISE_NAMES, START_POSITION_CUES
+from .live import (
+    CAMERA_SETUP,
+    KEY_ESC,
+    KEY_NEXT,
+    KEY_PAIN,
+    KEY_PAUSE,
+    KEY_QUIT,
+    FrameGrabber,
+    LiveParams,
+    LiveSession,
+    SessionOutcome,
+    StepSpec,
+    format_live_summary,
+)
+from .results import FrameFeedback
+
+
+@dataclass(frozen=True)
+class RoutineStep:
+    """One exercise of the programme and what completes it."""
+
+    exercise: str
+    #: completed reps that finish the set (None: a hold exercise)
+    reps: int | None = None
+    #: good-form hold (s) that finishes the set; with ``per_side`` one such hold on each side
+    hold_s: float | None = None
+    per_side: bool = False
+    #: shown on screen and spoken at the start
+    target_text: str = ""
+    #: the set ends after this long even if the target was not reached (s)
+    max_s: float = 180.0
+
+
+#: The programme in the guide's order. Targets from the exercise guide (spec/EXERCISES.md)
+#: where it gives them; where it does not, the choice is said next to it.
+PROGRAMME: tuple[RoutineStep, ...] = (
+    # guide: "hold 3 to 5 s ... 10 to 12 reps"; the set is done at the lower bound
+    RoutineStep("pelvic_tilt", reps=10, target_text="10-12 reps, hold each 3-5 s"),
+    # guide: "hold 15 to 30 s ... then the other side"
+    RoutineStep("knee_to_chest", hold_s=15.0, per_side=True,
+                target_text="hold 15-30 s, each side"),
+    # guide gives no count; 10 slow cycles (one per breath, ~1 min) is the usual prescription
+    RoutineStep("cat_cow", reps=10, target_text="10 slow cycles with your breath"),
+    # guide: "alternate sides", no count; 5 per side keeps the routine ~15 min in all
+    RoutineStep("bird_dog", reps=10, per_side=True,
+                target_text="alternate sides, 5 each, hold a few seconds"),
+    # guide: "hold 5 s, lower slowly", no count; 10 reps like the pelvic tilt
+    RoutineStep("glute_bridge", reps=10, target_text="10 reps, hold 5 s at the top"),
+    # guide: "Hold 30 s or less"; the modified plank (on the knees) is the programme's version
+    RoutineStep("plank", hold_s=30.0, target_text="modified plank (knees down), up to 30 s",
+                max_s=120.0),
+)
+
+
+def step_for(exercise: str) -> RoutineStep | None:
+    return next((s for s in PROGRAMME if s.exercise == exercise), None)
+
+
+def target_met(step: RoutineStep, analyzer, fb: FrameFeedback) -> bool:
+    """Whether ``step``'s target is reached, from the analyzer's reps/holds and this frame."""
+    if step.reps is not None:
+        return len(analyzer.reps) >= step.reps
+    if step.hold_s is not None:
+        if step.per_side:
+            sides = {h.side for h in analyzer.holds if h.good_s >= step.hold_s and h.side}
+            return len(sides) >= 2
+        return fb.hold_s is not None and fb.hold_s >= step.hold_s
+    return False
+
+
+@dataclass
+class RoutineRun:
+    steps: list[tuple[RoutineStep, SessionOutcome]]
+    #: why the routine ended: "completed" (all steps), "quit", "pain_stop", "camera_lost",
+    #: "source_ended"
+    end_reason: str
+    message: str | None = None
+
+
+def rest(grabber: FrameGrabber, display, seconds: float, next_step: RoutineStep,
+         coach=None) -> str | None:
+    """The rest screen between exercises: the camera picture, a countdown and what comes
+    next (where to put the camera). Returns "quit", "pain", "ended" or None (rest over)."""
+    from .overlay import HudState, LiveAnnotator
+
+    annot = LiveAnnotator()
+    name = EXERCISE_NAMES[next_step.exercise]
+    _, where = CAMERA_SETUP[next_step.exercise]
+    if coach is not None:
+        coach.say(f"Rest. Next: {name}. {START_POSITION_CUES[next_step.exercise]}.")
+    end = time.monotonic() + seconds
+    hud = HudState(title=name, mode="rest", target_text=next_step.target_text)
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return None
+        cap = grabber.mailbox.get(timeout=0.05)
+        if cap is None:
+            key = display.poll()
+            if grabber.finished.is_set() and not grabber.mailbox.pending:
+                return "ended"
+        else:
+            img = cap.frame.rgb
+            hud.banner = f"Rest {left:.0f} s - next: {name}"
+            hud.sub_banner = f"{where}. {START_POSITION_CUES[next_step.exercise]}. " \
+                             "Press n to start now."
+            annot.annotate(img, None, hud)
+            key = display.show(img)
+        if key in (KEY_QUIT, KEY_ESC):
+            return "quit"
+        if key == KEY_PAIN:
+            return "pain"
+        if key in (KEY_NEXT, KEY_PAUSE):
+            return None
+
+
+def run_steps(
+    steps: tuple[RoutineStep, ...] | list[RoutineStep],
+    grabber: FrameGrabber,
+    estimator,
+    display,
+    processor_factory: Callable[[str], object],
+    coach_factory: Callable[[], object | None] = lambda: None,
+    rest_s: float = 20.0,
+    params: LiveParams = LiveParams(),
+    max_s: float | None = None,
+) -> RoutineRun:
+    """Lead through ``steps``; the testable core of `formcheck routine`."""
+    done: list[tuple[RoutineStep, SessionOutcome]] = []
+    for i, step in enumerate(steps):
+        coach = coach_factory()
+        if i > 0 and rest_s > 0:
+            r = rest(grabber, display, rest_s, step, coach)
+            if r == "quit":
+                return RoutineRun(done, "quit")
+            if r == "ended":
+                return RoutineRun(done, "camera_lost" if grabber.error else "source_ended",
+                                  grabber.error)
+            if r == "pain":
+                return RoutineRun(done, "pain_stop")
+        if coach is not None:
+            coach.say(f"{EXERCISE_NAMES[step.exercise]}. {step.target_text}.")
+        session = LiveSession(
+            StepSpec(step.exercise, step.target_text,
+                     done=lambda proc, fb, step=step: target_met(step, proc.analyzer, fb)),
+            estimator, display, lambda step=step: processor_factory(step.exercise),
+            coach=coach, params=params, setup=True,
+            max_seconds=max_s if max_s is not None else step.max_s,
+        )
+        outcome = session.run(grabber)
+        done.append((step, outcome))
+        if coach is not None and outcome.end_reason == "target_met":
+            coach.say("Well done.")
+        if outcome.end_reason in ("quit", "pain_stop", "camera_lost"):
+            return RoutineRun(done, outcome.end_reason, outcome.message)
+        if outcome.end_reason == "completed":  # a video file ran out
+            return RoutineRun(done, "source_ended")
+    return RoutineRun(done, "completed")
+
+
+def format_routine_summary(run: RoutineRun) -> str:
+    lines = [f"Routine: {len(run.steps)} of {len(PROGRAMME)} exercises, ended: "
+             f"{run.end_reason.replace('_', ' ')}"]
+    for step, outcome in run.steps:
+        met = "target reached" if outcome.end_reason == "target_met" else \
+            outcome.end_reason.replace("_", " ")
+        lines.append("")
+        lines.append(f"[{met}] target: {step.target_text}")
+        lines.append(format_live_summary(outcome.result, outcome.end_reason, outcome.stats))
+    return "\n".join(lines)
+
+
+def main_routine(args) -> int:
+    """`formcheck routine`."""
+    from .estimator import EstimatorOptions, PoseEstimator
+    from .history import append_session, session_record
+    from .live import CvWindow, LiveError, SessionClock, open_camera, write_json_atomic
+    from .pipeline import FrameProcessor
+    from .voice import VoiceCoach, VoiceUnavailable, make_voice
+
+    steps = PROGRAMME
+    if args.only:
+        steps = tuple(s for s in PROGRAMME if s.exercise in set(args.only))
+    if args.step_seconds:
+        steps = tuple(replace(s, max_s=args.step_seconds) for s in steps)
+    print(DISCLAIMER)
+    started = datetime.now(timezone.utc)
+    try:
+        voice = make_voice(not args.no_voice)
+    except VoiceUnavailable as exc:
+        print(f"formcheck: error: {exc}", file=sys.stderr)
+        return 2
+    source, desc = open_camera(str(args.camera))
+    display = grabber = None
+    run: RoutineRun | None = None
+    try:
+        try:
+            display = CvWindow("formcheck - routine")
+        except LiveError as exc:
+            print(f"formcheck: error: {exc}", file=sys.stderr)
+            return 2
+        with PoseEstimator(EstimatorOptions(model=args.model, model_path=args.model_path)) as est:
+            if hasattr(source, "__enter__"):
+                source.__enter__()
+            grabber = FrameGrabber(source, SessionClock(), desc).start()
+            run = run_steps(
+                steps, grabber, est, display, lambda ex: FrameProcessor(ex),
+                coach_factory=(lambda: VoiceCoach(voice)) if voice is not None else (lambda: None),
+                rest_s=args.rest,
+            )
+    finally:
+        if grabber is not None:
+            grabber.stop()
+        elif hasattr(source, "close"):
+            source.close()
+        if display is not None:
+            display.close()
+        if voice is not None:
+            voice.flush(timeout_s=8.0 if run and run.end_reason == "pain_stop" else 2.0)
+            voice.close()
+    if run.message:
+        print(f"formcheck: {run.message} - saving what was recorded so far", file=sys.stderr)
+    print(format_routine_summary(run))
+    results = [o.result for _, o in run.steps]
+    if args.json:
+        write_json_atomic(Path(args.json), {
+            "mode": "routine", "end_reason": run.end_reason,
+            "steps": [{"target": s.target_text, "end_reason": o.end_reason,
+                       **o.result.to_dict()} for s, o in run.steps],
+        })
+    if not args.no_history and results:
+        rec = session_record(results, mode="routine", source=desc, started=started,
+                             end_reason=run.end_reason)
+        print(f"saved to your history: {append_session(rec, args.history)}")
+    return 1 if run.end_reason == "camera_lost" else 0
+
