@@ -122,3 +122,14 @@ def test_cli_rejects_unknown_exercise(capsys):
     with pytest.raises(SystemExit):
         main(["analyze", "x.mp4", "--exercise", "yoga"])
     assert "auto" in capsys.readouterr().err
+
+
+def test_recognizer_memory_is_bounded_over_a_long_stream():
+    r = Recognizer(max_frames=100)
+    pose = seated_pose()
+    for _ in range(5000):
+        r.add(pose)
+    assert 50 <= len(r.labels) <= 100
+    assert r.result().exercise == "sitting"
+    with pytest.raises(ValueError):
+        Recognizer(max_frames=1)

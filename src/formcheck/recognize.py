@@ -154,16 +154,31 @@ def _pct(values: list[float], q: float) -> float:
 
 class Recognizer:
     """Streaming recogniser: ``add(pose)`` per frame (None = no person), ``result()`` at any
-    time. Keeps a few numbers per frame, so it can run alongside an hours-long analysis."""
+    time. Keeps a few numbers per frame; past ``max_frames`` it keeps every other frame and
+    then samples half as often, so memory stays bounded in an hours-long live session while
+    the sample still spans the whole stream."""
 
-    def __init__(self, params: RecognizeParams = RecognizeParams()):
+    def __init__(self, params: RecognizeParams = RecognizeParams(), max_frames: int = 10_000):
+        if max_frames < 2:
+            raise ValueError(f"max_frames must be >= 2, got {max_frames}")
         self.params = params
+        self.max_frames = max_frames
         self.feats: list[dict[str, float]] = []
         self.labels: list[str] = []
+        self._stride = 1
+        self._seen = 0
 
     def add(self, pose: Pose | None) -> None:
         if pose is None:
             return
+        self._seen += 1
+        if (self._seen - 1) % self._stride:
+            return
+        if len(self.labels) >= self.max_frames:
+            self.feats, self.labels = self.feats[::2], self.labels[::2]
+            self._stride *= 2
+            if (self._seen - 1) % self._stride:
+                return
         f = frame_features(pose)
         lab = frame_posture(f, self.params)
         if lab is not None:
