@@ -5,6 +5,8 @@
 
 Each run scores every clip from scratch into a fresh temporary folder (no resume), through
 the same ``run_batch`` as ``formcheck batch`` (spawned worker processes, full pose model).
+Each run also gets an empty landmark cache (``FORMCHECK_CACHE_DIR``), so the pose model really
+runs on every frame; ``--cached`` keeps the caller's cache instead (analysis only).
 Wall time includes starting the workers. Frames are the clips' decoded frames (from the JSON
 documents). The numbers depend on what else the machine's cores are doing: say so when
 quoting them.
@@ -32,13 +34,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--model", default="full", choices=["lite", "full", "heavy"])
     ap.add_argument("--backend", default="local", choices=["local", "dask"])
+    ap.add_argument("--cached", action="store_true",
+                    help="use the existing landmark cache (measures analysis without the model)")
     args = ap.parse_args(argv)
 
     print(f"cpus: {os.cpu_count()}  videos: {args.videos}  exercise: {args.exercise}  "
-          f"model: {args.model}  backend: {args.backend}")
+          f"model: {args.model}  backend: {args.backend}  "
+          f"landmark cache: {'kept' if args.cached else 'empty per run (model runs)'}")
     rates = {}
     for jobs in args.jobs:
         with tempfile.TemporaryDirectory(prefix="formcheck-bench-") as tmp:
+            if not args.cached:  # spawned workers inherit this: landmarks are extracted anew
+                os.environ["FORMCHECK_CACHE_DIR"] = str(Path(tmp) / "cache")
             t0 = time.perf_counter()
             s = run_batch([args.videos], tmp, ClipOptions(args.exercise, model=args.model),
                           jobs=jobs, backend=args.backend, report=False)

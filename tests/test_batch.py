@@ -265,3 +265,15 @@ def test_auto_batch_of_every_sample_clip_matches_analyze(samples, tmp_path):
         target = tmp_path / f"{clip.stem}.json"
         assert main(["analyze", str(clip), "-e", "auto", "--json", str(target), "-q"]) == 0
         assert (out / f"{clip.stem}.json").read_bytes() == target.read_bytes(), clip.name
+
+
+def test_cli_rejects_bad_batch_options(inputs, tmp_path, capsys):
+    out = str(tmp_path / "o")
+    clip = str(inputs[0])
+    assert main(["batch", clip, "-e", EXERCISE, "--out", out, "--scheduler", "tcp://h:1"]) == 2
+    assert "--scheduler needs --backend dask" in capsys.readouterr().err
+    assert main(["batch", clip, "-e", EXERCISE, "--out", out, "--jobs", "0"]) == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["batch", clip, "-e", "yoga", "--out", out])
+    assert not (tmp_path / "o").exists()  # nothing written for a rejected command
