@@ -221,6 +221,9 @@ class FloorParams:
     front_view_max_yaw_deg: float = 40.0
     #: ... sustained this long (turning toward the camera for a moment is not a wrong view)
     wrong_view_min_s: float = 1.0
+    #: too_fast is already "sustained over 0.2 s" (the base's window); it needs only a few
+    #: frames more to be reported, or a limb flung up in 0.3 s would go unnoticed
+    too_fast_min_on_s: float = 0.1
     #: largest floor tilt (deg) taken from contact points; see the module docstring
     max_tilt_deg: float = 5.0
     #: a landmark this far outside the frame (normalised units) counts as cut off
@@ -266,6 +269,8 @@ class FloorAnalyzer(Analyzer):
     def fault_min_on_for(self, check: str) -> float | None:
         if check == "wrong_view":
             return self.fp.wrong_view_min_s
+        if check == "too_fast":
+            return self.fp.too_fast_min_on_s
         attr = self._min_on_attr.get(check)
         return float(getattr(self.params, attr)) if attr else None
 

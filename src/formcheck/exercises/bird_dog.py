@@ -1,0 +1,474 @@
+"""Bird-Dog: on hands and knees, extend one arm forward and the opposite leg back, both parallel
+to the floor, hold a few seconds, return, alternate. Camera at the side (hip rotation is seen
+only from behind or in front).
+
+**Which limb is lifted.** Per side, the arm's lift is the elevation of the upper arm
+(shoulder->elbow, seen even when the hand is cropped off, bird_dog_02) above the floor line, the
+leg's the larger of the thigh's (hip->knee) and the whole leg's (hip->ankle) elevation. On all
+fours these read -64..-90 (arms) and -36..-53 (legs); lifted -35..+14 and -27..+25. An
+extension starts when an arm or a leg passes its ``on`` threshold and ends when both are back
+below ``off`` (hysteresis, with a minimum time past each threshold, so jitter never adds a rep).
+A completed extension is one rep, named after the arm: left arm + right leg = ``left_arm`` (a
+leg-only lift is named after the arm that should have gone with it).
+
+**Heights.** Arm height is the shoulder->wrist elevation, leg height the hip->ankle elevation,
+measured only while the wrist/ankle lies clearly inside the frame (else ``not_measurable``).
+``leg_too_high`` is judged every frame of an extension; ``arm_too_low`` and ``leg_too_low`` on
+the highest point of each extension ("stays below").
+
+**Floor.** See :mod:`formcheck.exercises.quadruped`: the line through all four contacts,
+taken from frames with all four down and held while limbs are lifted.
+
+**Back.** ``back_sag`` has no spine landmarks to use: it is the change of the trunk line
+(hip->shoulder) against the floor during an extension, relative to the same person's all-fours
+frames - a back that sags or arches tips the shoulder-hip line.
+
+**Hip rotation** needs a front/back view (the hip line then lies across the image): the hip
+line's tilt against the floor line from the knee and wrist pairs. From the side the hip line
+points at the camera, and the check says ``not_measurable``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..pose import Landmark, Pose, side_landmark
+from ..results import FaultSpan, Hold, Rep
+from ..view import body_yaw_deg
+from .base import FrameEval, HoldTimer, Hysteresis
+from .quadruped import (
+    AllFoursParams,
+    FloorAnalyzer,
+    FloorContext,
+    FloorParams,
+    FloorTracker,
+    elevation_deg,
+    finite,
+    other,
+    pt,
+    quadruped_floor_deg,
+    read_all_fours,
+    seg_deg,
+    spt,
+)
+
+SIDES = ("left", "right")
+
+
+@dataclass(frozen=True)
+class BirdDogParams:
+    #: an arm is lifted when its upper arm rises above this elevation (deg) and back down
+    #: below ``arm_down_deg``. On all fours the clips read -64..-90 (bird_dog_02's hand
+    #: "hovers just above the floor" at -64); lifted upper arms -35..+14.
+    arm_up_deg: float = -45.0
+    arm_down_deg: float = -55.0
+    #: a leg is lifted above this (the larger of thigh and hip->ankle elevation) and down
+    #: below ``leg_down_deg``. Resting legs read -36..-53 (the shin lies on the floor, so
+    #: hip->ankle is not vertical); lifted legs -27..+25 (bird_dog_02's cropped leg dips to -27).
+    leg_up_deg: float = -25.0
+    leg_down_deg: float = -32.0
+    #: a threshold must stay passed this long before a limb counts as up or down (s)
+    switch_min_s: float = 0.2
+    #: an extension shorter than this is not a rep (s): jitter, or shifting weight
+    min_extension_s: float = 0.5
+    #: the hold is the time with every lifted limb near the top: arm line (or upper arm where
+    #: the hand is cropped) above ``arm_top_deg`` and leg line above ``leg_top_deg``. bird_dog_02
+    #: (labelled holds 1.2-2.3, 4.8-5.9, 7.8-9.0 s) reads -27..-39 on its upper arm there;
+    #: -40 finds 1.37-2.23, 5.03-5.90, 7.90-8.87 s (-35 split the second hold in two).
+    arm_top_deg: float = -40.0
+    leg_top_deg: float = -30.0
+    #: short dips out of the top are part of the hold (s)
+    hold_release_s: float = 0.3
+    #: spec: the extended position held less than about 2 s
+    hold_min_s: float = 2.0
+    #: spec: the lifted leg more than about 15 deg above horizontal. bird_dog_03 (labelled
+    #: leg_too_high, hip-ankle ~24 deg) reads +24..+25; bird_dog_01 (fine) peaks at +8.
+    leg_too_high_deg: float = 15.0
+    #: spec: the extended leg / arm stays more than about 20 deg below horizontal
+    leg_too_low_deg: float = -20.0
+    arm_too_low_deg: float = -20.0
+    #: a height is judged on an extension only if the wrist/ankle was measurable in at least
+    #: this share of its top frames
+    min_measured_share: float = 0.5
+    #: spec: the hip line tilting more than about 10 deg (front/back view)
+    hip_rotation_deg: float = 10.0
+    #: spec: the trunk line bending beyond about 15 deg; here the trunk line's change from
+    #: the person's own all-fours frames (bird_dog_01: within 8 deg through its rep)
+    back_sag_deg: float = 15.0
+    #: views (formcheck.view yaw, 90 = side): from this yaw up the heights are measured
+    #: (bird_dog_03, the most oblique side clip, reads 61); up to ``front_max_yaw_deg`` the
+    #: view is front/back and hip rotation is measured; in between neither: wrong_view.
+    side_min_yaw_deg: float = 40.0
+    front_max_yaw_deg: float = 25.0
+    #: too_fast: upper-arm / leg elevation speed (deg/s) sustained over the base's 0.2 s window.
+    #: The clips' controlled lifts peak at 90-96 (bird_dog_01, bird_dog_02); spec start 120;
+    #: 150 leaves room for a brisk but controlled lift (a flung arm reads 300+).
+    too_fast_deg_s: float = 150.0
+    floor: FloorParams = field(default_factory=FloorParams)
+    all_fours: AllFoursParams = field(default_factory=AllFoursParams)
+
+
+@dataclass
+class _Extension:
+    start_s: float
+    arm_side: str | None = None
+    leg_side: str | None = None
+    arm_peak_lift: float = -math.inf
+    leg_peak_lift: float = -math.inf
+    arm_peak: float = -math.inf  # arm line (shoulder->wrist) at its highest, measured frames
+    arm_peak_s: float | None = None
+    leg_peak: float = -math.inf
+    leg_peak_s: float | None = None
+    arm_top_frames: int = 0
+    arm_measured: int = 0
+    leg_top_frames: int = 0
+    leg_measured: int = 0
+    #: time at the top (s), frames with no pose not counted
+    top_s: float = 0.0
+    faults: set[str] = field(default_factory=set)
+
+
+class BirdDogAnalyzer(FloorAnalyzer):
+    exercise_id = "bird_dog"
+    Params = BirdDogParams
+
+    def reset(self) -> None:
+        super().reset()
+        p: BirdDogParams = self.params
+        self.floor_tracker = FloorTracker()
+        self.trunk_tracker = FloorTracker()
+        self.arm = Hysteresis(p.arm_up_deg, p.arm_down_deg, rising=True, min_s=p.switch_min_s)
+        self.leg = Hysteresis(p.leg_up_deg, p.leg_down_deg, rising=True, min_s=p.switch_min_s)
+        self.timer = HoldTimer(release_s=p.hold_release_s)
+        self.ext: _Extension | None = None
+        self.phase = "all fours"
+        self._prev_t: float | None = None
+
+    # ---- per frame ----------------------------------------------------------------------
+    def required_landmarks(self, side: str) -> list[Landmark]:
+        return [side_landmark(side, n) for n in ("shoulder", "elbow", "hip", "knee")]
+
+    def frame_landmarks(self, side: str) -> list[Landmark]:
+        return self.required_landmarks(side) + [
+            Landmark.LEFT_WRIST,
+            Landmark.RIGHT_WRIST,
+            Landmark.LEFT_ANKLE,
+            Landmark.RIGHT_ANKLE,
+        ]
+
+    def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
+        p: BirdDogParams = self.params
+        return {
+            "arm_lift": [(p.arm_up_deg, "arm up"), (p.arm_down_deg, "arm down")],
+            "leg_lift": [(p.leg_up_deg, "leg up"), (p.leg_down_deg, "leg down")],
+            "leg_height": [
+                (p.leg_too_high_deg, "leg_too_high"),
+                (p.leg_too_low_deg, "leg_too_low"),
+            ],
+            "arm_height": [(p.arm_too_low_deg, "arm_too_low")],
+            "trunk_change": [(p.back_sag_deg, "back_sag"), (-p.back_sag_deg, "back_sag")],
+            "hip_tilt": [(p.hip_rotation_deg, "hip_rotation")],
+        }
+
+    def _view(self, pose: Pose) -> str:
+        p: BirdDogParams = self.params
+        yaw = body_yaw_deg(pose)
+        if not math.isfinite(yaw):
+            return "unknown"
+        if yaw >= p.side_min_yaw_deg:
+            return "side"
+        return "front" if yaw <= p.front_max_yaw_deg else "oblique"
+
+    def _lifts(self, pose: Pose, floor: float) -> dict[str, float]:
+        """Upper-arm and leg lift (deg above the floor line) per side."""
+        out: dict[str, float] = {}
+        for s in SIDES:
+            out[f"arm_{s}"] = elevation_deg(spt(pose, s, "shoulder"), spt(pose, s, "elbow"), floor)
+            hip = spt(pose, s, "hip")
+            th = elevation_deg(hip, spt(pose, s, "knee"), floor)
+            whole = elevation_deg(hip, spt(pose, s, "ankle"), floor)
+            vals = [v for v in (th, whole) if math.isfinite(v)]
+            out[f"leg_{s}"] = max(vals) if vals else math.nan
+        return out
+
+    def next_context(self, pose: Pose, dt: float) -> FloorContext:
+        """Learn the floor line and the all-fours trunk line from frames with all four limbs
+        down (read against the floor known so far)."""
+        p: BirdDogParams = self.params
+        view = self._view(pose)
+        frontal = view == "front"
+        known = self.floor_tracker.value
+        lifts = self._lifts(pose, known if known is not None else 0.0)
+        down = all(
+            math.isfinite(lifts[f"arm_{s}"])
+            and lifts[f"arm_{s}"] < p.arm_down_deg
+            and math.isfinite(lifts[f"leg_{s}"])
+            and lifts[f"leg_{s}"] < p.leg_down_deg
+            for s in SIDES
+        )
+        if down and view in ("side", "front"):
+            tilt = self.fp.max_tilt_deg
+            floor = max(-tilt, min(tilt, quadruped_floor_deg(pose, frontal)))
+            q = read_all_fours(pose, pose.near_side(), floor, p.all_fours, frontal)
+            if q.in_position:
+                self.floor_tracker.add(floor)
+                if not frontal:
+                    self.trunk_tracker.add(q.trunk_elev)
+        return FloorContext(self.floor_tracker.value, self.trunk_tracker.value, dt)
+
+    def evaluate(self, pose: Pose, ctx: FloorContext | None = None) -> FrameEval:
+        """Score one pose (pure given ``ctx``; the analyzer's current context by default)."""
+        p: BirdDogParams = self.params
+        ctx = ctx or self.context
+        side = pose.near_side()
+        ev = FrameEval(pose.timestamp_ms / 1000.0, side=side)
+        view = self._view(pose)
+        ev.view = view
+        ev.signals["yaw"] = body_yaw_deg(pose)
+        ev.checks["wrong_view"] = (
+            view == "oblique" if view != "unknown" else "shoulder and hip lines not found"
+        )
+        self.cut_off(pose, side, ev)
+        frontal = view == "front"
+        # the floor of earlier all-fours frames; before any, a level camera (module docstring)
+        floor = ctx.floor_deg if ctx.floor_deg is not None else 0.0
+        q = read_all_fours(pose, side, floor, p.all_fours, frontal)
+        ev.in_position = q.in_position
+        lifts = self._lifts(pose, floor)
+        arm_side = max(SIDES, key=lambda s: _nz(lifts[f"arm_{s}"]))
+        leg_side = max(SIDES, key=lambda s: _nz(lifts[f"leg_{s}"]))
+        arm_lift, leg_lift = lifts[f"arm_{arm_side}"], lifts[f"leg_{leg_side}"]
+        arm_up, leg_up = arm_lift > p.arm_up_deg, leg_lift > p.leg_up_deg
+        ev.signals.update(
+            arm_lift=arm_lift,
+            leg_lift=leg_lift,
+            floor_deg=floor,
+            trunk_elev=q.trunk_elev,
+            arm_side=0.0 if arm_side == "left" else 1.0,
+            leg_side=0.0 if leg_side == "left" else 1.0,
+        )
+        # heights of the lifted limbs, where the hand / foot is clearly in the frame
+        arm_h = self._height(pose, arm_side, "shoulder", "wrist", floor)
+        leg_h = self._height(pose, leg_side, "hip", "ankle", floor)
+        ev.signals["arm_height"], ev.signals["leg_height"] = arm_h, leg_h
+        if not q.in_position:
+            return ev
+        ev.motion.update({k: v for k, v in lifts.items() if math.isfinite(v)})
+        # hip rotation: front/back view only
+        if frontal:
+            tilt = _line_tilt(pt(pose, Landmark.LEFT_HIP), pt(pose, Landmark.RIGHT_HIP), floor)
+            ev.signals["hip_tilt"] = tilt
+            if math.isfinite(tilt):
+                ev.checks["hip_rotation"] = tilt > p.hip_rotation_deg
+                ev.signals["hip_rotation"] = tilt
+            reason = "front/back view: limb heights and the back need a side view"
+            for c in ("leg_too_high", "back_sag"):
+                ev.checks[c] = reason
+        else:
+            ev.checks["hip_rotation"] = (
+                "side view: the hip line points at the camera; film from behind or in front "
+                "to see the pelvis roll"
+            )
+        if arm_up and leg_up:
+            ev.checks["same_side"] = arm_side == leg_side
+        if frontal or view != "side":
+            return ev
+        if leg_up:
+            if math.isfinite(leg_h):
+                ev.checks["leg_too_high"] = leg_h > p.leg_too_high_deg
+                ev.signals["leg_too_high"] = leg_h
+            else:
+                ev.checks["leg_too_high"] = "the lifted foot is out of the frame"
+        if arm_up or leg_up:
+            if ctx.neutral_trunk_deg is None:
+                ev.checks["back_sag"] = "no all-fours frame yet to compare the back with"
+            else:
+                change = q.trunk_elev - ctx.neutral_trunk_deg
+                ev.signals["trunk_change"] = change
+                ev.checks["back_sag"] = abs(change) > p.back_sag_deg
+                ev.signals["back_sag"] = abs(change)
+        return ev
+
+    def _height(self, pose: Pose, side: str, root: str, end: str, floor: float) -> float:
+        lm = side_landmark(side, end)
+        x, y = float(pose.image[lm, 0]), float(pose.image[lm, 1])
+        inside = 0.01 <= x <= 0.99 and 0.01 <= y <= 0.99 and pose.vis(lm) >= 0.3
+        if not inside:
+            return math.nan
+        return elevation_deg(spt(pose, side, root), pt(pose, lm), floor)
+
+    # ---- state machine ------------------------------------------------------------------
+    def step(self, ev: FrameEval) -> None:
+        p: BirdDogParams = self.params
+        t = ev.t_s
+        dt = self.context.frame_dt_s
+        min_s = 0.0 if math.isfinite(dt) and dt >= p.switch_min_s else p.switch_min_s
+        self.arm.min_s = self.leg.min_s = min_s
+        if not ev.in_position:
+            self._prev_t = t
+            self._end_extension(t, completed=False)
+            self.arm.state = self.leg.state = False
+            self.phase = "not in position"
+            return
+        s = ev.signals
+        arm_up = self.arm.update(s["arm_lift"], t)
+        leg_up = self.leg.update(s["leg_lift"], t)
+        if not (arm_up or leg_up):
+            self._prev_t = t
+            self._end_extension(t, completed=True)
+            self.phase = "all fours"
+            return
+        arm_side = "left" if s["arm_side"] == 0.0 else "right"
+        leg_side = "left" if s["leg_side"] == 0.0 else "right"
+        if self.ext is None:
+            self.ext = _Extension(t)
+        e = self.ext
+        if arm_up and s["arm_lift"] > e.arm_peak_lift:
+            e.arm_peak_lift, e.arm_side = s["arm_lift"], arm_side
+        if leg_up and s["leg_lift"] > e.leg_peak_lift:
+            e.leg_peak_lift, e.leg_side = s["leg_lift"], leg_side
+        arm_h, leg_h = s.get("arm_height", math.nan), s.get("leg_height", math.nan)
+        arm_level = arm_h if math.isfinite(arm_h) else s["arm_lift"]
+        leg_level = leg_h if math.isfinite(leg_h) else s["leg_lift"]
+        arm_top = not arm_up or arm_level >= p.arm_top_deg
+        leg_top = not leg_up or leg_level >= p.leg_top_deg
+        at_top = arm_top and leg_top
+        if at_top and arm_up:
+            e.arm_top_frames += 1
+            if math.isfinite(arm_h):
+                e.arm_measured += 1
+                if arm_h > e.arm_peak:
+                    e.arm_peak, e.arm_peak_s = arm_h, t
+        if at_top and leg_up:
+            e.leg_top_frames += 1
+            if math.isfinite(leg_h):
+                e.leg_measured += 1
+                if leg_h > e.leg_peak:
+                    e.leg_peak, e.leg_peak_s = leg_h, t
+        posture = ("same_side", "leg_too_high", "back_sag", "hip_rotation")
+        good = not any(ev.checks.get(c) is True for c in posture)
+        ended = self.timer.update(t, at_top, good)
+        if ended is not None:
+            self._record_hold(ended)
+        prev, self._prev_t = self._prev_t, t
+        if at_top and prev is not None:
+            e.top_s += max(0.0, min(t - prev, 0.5))
+        name = f"{self._rep_side(e)}".replace("_", " ")
+        self.phase = f"hold {name}" if self.timer.active else f"extending {name}"
+
+    def _rep_side(self, e: _Extension) -> str:
+        if e.arm_side is not None:
+            return f"{e.arm_side}_arm"
+        if e.leg_side is not None:
+            return f"{other(e.leg_side)}_arm"
+        return "unknown"
+
+    def _record_hold(self, hold: Hold) -> None:
+        if self.ext is not None:
+            hold.side = self._rep_side(self.ext)
+        self.holds.append(hold)
+
+    def _end_extension(self, t: float, completed: bool) -> None:
+        """Both limbs are down (``completed``) or the position was lost: close the extension,
+        judge it, and count a rep if it was a real one."""
+        e = self.ext
+        if e is None:
+            return
+        ended = self.timer.close()
+        if ended is not None:
+            self._record_hold(ended)
+        self.ext = None
+        if t - e.start_s < self.params.min_extension_s:
+            return
+        self._judge_heights(e, t)
+        if not completed:
+            return
+        p: BirdDogParams = self.params
+        side = self._rep_side(e)
+        if self.timing_ok():
+            self.measured.add("hold_too_short")
+            self.not_measurable.pop("hold_too_short", None)
+            if e.top_s < p.hold_min_s:
+                e.faults.add("hold_too_short")
+                self.tracker.add(
+                    FaultSpan(
+                        "hold_too_short",
+                        e.start_s,
+                        t,
+                        self.cue("hold_too_short"),
+                        side=side,
+                        worst_s=t,
+                        worst_value=e.top_s,
+                    )
+                )
+        elif "hold_too_short" not in self.measured:
+            self.not_measurable["hold_too_short"] = self.timing_reason(self.context) or ""
+        rep = Rep(
+            len(self.reps) + 1,
+            e.start_s,
+            t,
+            peak_s=e.arm_peak_s or e.leg_peak_s,
+            side=side,
+            hold_s=round(e.top_s, 3),
+            good=not e.faults,
+            faults=sorted(e.faults),
+        )
+        if self.reps and self.reps[-1].side != side:
+            self.extra["alternations"] = self.extra.get("alternations", 0) + 1
+        self.reps.append(rep)
+
+    def _judge_heights(self, e: _Extension, t: float) -> None:
+        """arm_too_low / leg_too_low on the highest point of the extension."""
+        p: BirdDogParams = self.params
+        for limb, peak, peak_s, top, measured, limit in (
+            ("arm", e.arm_peak, e.arm_peak_s, e.arm_top_frames, e.arm_measured, p.arm_too_low_deg),
+            ("leg", e.leg_peak, e.leg_peak_s, e.leg_top_frames, e.leg_measured, p.leg_too_low_deg),
+        ):
+            check = f"{limb}_too_low"
+            lifted = e.arm_side is not None if limb == "arm" else e.leg_side is not None
+            if not lifted:
+                continue
+            if top == 0 or measured < p.min_measured_share * top:
+                if check not in self.measured:
+                    where = "hand" if limb == "arm" else "foot"
+                    self.not_measurable[check] = f"the extended {where} is out of the frame"
+                continue
+            self.measured.add(check)
+            self.not_measurable.pop(check, None)
+            if peak < limit:
+                e.faults.add(check)
+                self.tracker.add(
+                    FaultSpan(
+                        check, e.start_s, t, self.cue(check), worst_s=peak_s, worst_value=peak
+                    )
+                )
+
+    def pause(self, t_s: float) -> None:
+        """No usable pose: the hold timer stops (it neither advances nor ends)."""
+        self.timer.pause(t_s)
+        self._prev_t = None
+
+    def finish(self) -> None:
+        # an extension still going at the end is not a completed rep, but its heights count
+        if self.ext is not None:
+            self._end_extension(self.t_last, completed=False)
+        counts = self.rep_counts()
+        self.extra["reps_per_side"] = {k: v for k, v in counts.items() if k != "total"}
+        self.extra.setdefault("alternations", 0)
+
+    def live_status(self) -> tuple[float | None, float | None, str]:
+        p: BirdDogParams = self.params
+        return self.timer.current_good_s, p.hold_min_s, self.phase
+
+
+def _nz(v: float) -> float:
+    return v if math.isfinite(v) else -math.inf
+
+
+def _line_tilt(a, b, floor: float) -> float:
+    """Unsigned angle (deg, 0-90) of the line a-b against the floor line."""
+    if not finite(a, b):
+        return math.nan
+    d = (seg_deg(a, b) - floor + 90.0) % 180.0 - 90.0
+    return abs(d)
