@@ -33,7 +33,8 @@ def segment_angle(p: ArrayLike, q: ArrayLike) -> Array:
     """
     p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
     d = q - p
-    return np.degrees(np.arctan2(-d[..., 1], d[..., 0]))
+    # "+ 0.0" turns -0.0 into 0.0, so a segment pointing left is +180 (the documented range)
+    return np.degrees(np.arctan2(-d[..., 1] + 0.0, d[..., 0]))
 
 
 def wrap_deg(angle: ArrayLike) -> Array:
