@@ -182,6 +182,10 @@ class Analyzer(ABC):
     def variant(self) -> str | None:
         return None
 
+    def _not_visible_min_on(self) -> float:
+        on = self.fault_min_on_for("not_visible")
+        return 0.5 if on is None else on
+
     def fault_min_on_for(self, check: str) -> float | None:
         """Seconds ``check`` must persist before it is reported (None: ``fault_min_on_s``).
 
@@ -242,7 +246,8 @@ class Analyzer(ABC):
         pain = self._pain_gesture(pose, t_s)
         side = pose.near_side()
         if not pose.visible(self.required_landmarks(side), self.visibility_threshold):
-            self.tracker.update("not_visible", True, t_s, self.cue("not_visible"), min_on_s=0.5)
+            self.tracker.update("not_visible", True, t_s, self.cue("not_visible"),
+                                min_on_s=self._not_visible_min_on())
             self.pause(t_s)
             return self._feedback(t_s, True, {"not_visible": FAULT}, side, pain=pain)
         ev = self.evaluate(pose)
@@ -250,7 +255,7 @@ class Analyzer(ABC):
         # still scoring what it can see; otherwise the required landmarks were visible.
         partly_hidden = ev.checks.pop("not_visible", False) is True
         self.tracker.update("not_visible", partly_hidden, t_s, self.cue("not_visible"),
-                            min_on_s=0.5 if partly_hidden else None)
+                            min_on_s=self._not_visible_min_on() if partly_hidden else None)
         ev.checks.setdefault("not_in_position", not ev.in_position)
         self._too_fast(ev)
         states: dict[str, str] = {"not_visible": FAULT if partly_hidden else OK}

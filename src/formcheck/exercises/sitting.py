@@ -170,7 +170,8 @@ class SittingAnalyzer(Analyzer):
                 side_landmark(side, "ear")]
 
     def fault_min_on_for(self, check: str) -> float | None:
-        if check in POSTURE_CHECKS:
+        # a desk camera that does not see the feet should not keep saying so either
+        if check in POSTURE_CHECKS or check == "not_visible":
             return self.params.persist_s
         if check == "wrong_view":
             return self.params.wrong_view_s
