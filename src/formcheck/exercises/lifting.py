@@ -302,6 +302,9 @@ class LiftingAnalyzer(Analyzer):
             self.not_measurable.pop("bending_at_waist", None)
         self.reps.append(Rep(index=len(self.reps), start_s=start, end_s=t_end,
                              peak_s=start, good=not faults, faults=faults, kind=kind))
+        self.notes.append(
+            f"lift {len(self.reps)} at {start:.1f}-{t_end:.1f} s: {kind} lift (at the bottom "
+            f"trunk {trunk:.0f} deg forward, knees {knee:.0f} deg)")
         self._bottom = []
         self._rise_faults = set()
 

@@ -106,6 +106,10 @@ class SittingParams:
 POSTURE_CHECKS = ("slouching", "knees_not_90", "feet_not_flat")
 
 
+def _dur(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
 def in_frame(pose: Pose, lm: int, margin: float = 0.0) -> bool:
     """Landmark inside the image (normalised coordinates within [-margin, 1 + margin])."""
     x, y = pose.image[int(lm), 0], pose.image[int(lm), 1]
@@ -348,6 +352,12 @@ class SittingAnalyzer(Analyzer):
             longest_sitting_s=round(float(self.longest_sitting_s), 3),
             interval_s=self.params.interval_s,
         )
+
+        if self.seated_s:
+            self.notes.append(
+                f"seated {_dur(self.seated_s)}, good posture {self.good_s / self.seated_s:.0%}"
+                f" of it, {self.breaks} break(s), longest sitting {_dur(self.longest_sitting_s)}"
+                f" (stand up every {self.params.interval_s / 60:.0f} min)")
 
     def live_status(self) -> tuple[float | None, float | None, str]:
         """(seated clock in seconds, interval, phase)."""
