@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from formcheck.exercises.lifting import LiftingAnalyzer, LiftingParams
-from formcheck.pose import Landmark, Pose
+from formcheck.pose import Pose
 from tests.builders import make_pose, pose_sequence, run_analyzer
 
-STAND = dict(shin=0.0, thigh=0.0, trunk=5.0)
-SQUAT = dict(shin=30.0, thigh=80.0, trunk=40.0)    # knee 70, hip 60, trunk 40 deg
-STOOP = dict(shin=5.0, thigh=20.0, trunk=75.0)     # knee 155, hip 85, trunk 75 deg
+STAND = {"shin": 0.0, "thigh": 0.0, "trunk": 5.0}
+SQUAT = {"shin": 30.0, "thigh": 80.0, "trunk": 40.0}    # knee 70, hip 60, trunk 40 deg
+STOOP = {"shin": 5.0, "thigh": 20.0, "trunk": 75.0}     # knee 155, hip 85, trunk 75 deg
 
 
 def lift_pose(shin: float, thigh: float, trunk: float, hands_fwd: float | None = None,

@@ -87,7 +87,7 @@ def test_good_posture_reports_nothing_and_counts_time():
 
 
 def test_sustained_forward_lean_is_slouching_but_a_short_one_does_not_nag():
-    long = lambda t: seated_pose(lean_deg=25.0 if 10 <= t < 20 else 0.0)  # noqa: E731
+    long = lambda t: seated_pose(lean_deg=25.0 if 10 <= t < 20 else 0.0)
     res, fbs = analyze(long, 30.0)
     spans = [f for f in res.faults if f.check == "slouching"]
     assert len(spans) == 1
@@ -97,7 +97,7 @@ def test_sustained_forward_lean_is_slouching_but_a_short_one_does_not_nag():
     assert min(said) == pytest.approx(15.0, abs=0.25)
     assert res.extra["good_posture_share"] == pytest.approx(20 / 30, abs=0.03)
 
-    short = lambda t: seated_pose(lean_deg=25.0 if 10 <= t < 14 else 0.0)  # noqa: E731
+    short = lambda t: seated_pose(lean_deg=25.0 if 10 <= t < 14 else 0.0)
     res, fbs = analyze(short, 30.0)
     assert "slouching" not in reported(res)
     assert not any("slouching" in fb.faults for fb in fbs)
@@ -149,7 +149,7 @@ def test_a_moment_facing_the_camera_is_not_wrong_view():
 
 
 def test_standing_up_is_a_break_not_a_fault():
-    res, fbs = analyze(lambda t: standing_pose() if 10 <= t < 80 else seated_pose(), 90.0)
+    res, _fbs = analyze(lambda t: standing_pose() if 10 <= t < 80 else seated_pose(), 90.0)
     assert reported(res) == set()
     assert res.extra["breaks"] == 1
     assert res.extra["seated_s"] == pytest.approx(20.0, abs=0.5)
@@ -157,7 +157,7 @@ def test_standing_up_is_a_break_not_a_fault():
 
 def test_fault_tracker_min_on_per_update():
     tr = FaultTracker(min_on_s=0.3)
-    active = [tr.update("x", True, t / 10, "cue", min_on_s=5.0) for t in range(0, 60)]
+    active = [tr.update("x", True, t / 10, "cue", min_on_s=5.0) for t in range(60)]
     assert not any(active[:50]) and all(active[50:])
     assert tr.spans[0].start_s == 0.0
 

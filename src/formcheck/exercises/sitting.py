@@ -189,8 +189,8 @@ class SittingAnalyzer(Analyzer):
         p = self.params
         t_s = pose.timestamp_ms / 1000.0
         side = pose.near_side()
-        lm = lambda name: side_landmark(side, name)  # noqa: E731
-        xy = lambda name: pose.xy(lm(name)).astype(np.float64)  # noqa: E731
+        lm = lambda name: side_landmark(side, name)
+        xy = lambda name: pose.xy(lm(name)).astype(np.float64)
         ev = FrameEval(t_s=t_s, side=side)
         sig = ev.signals
 
@@ -203,7 +203,7 @@ class SittingAnalyzer(Analyzer):
         wp = world_posture(pose)
         sig.update({f"world_{k}": v for k, v in wp.items()})
         seated, standing = self._classify(pose, wp, side)
-        sig["seated"] = float(seated)
+        sig["seated"], sig["standing"] = float(seated), float(standing)
         ev.in_position = True  # standing up is a break, not a fault
         lying = np.isfinite(wp["trunk_up"]) and wp["trunk_up"] < 20.0
         ev.checks["not_in_position"] = bool(lying)
@@ -286,11 +286,14 @@ class SittingAnalyzer(Analyzer):
     # ---- state machine ------------------------------------------------------------------
     def step(self, ev: FrameEval) -> None:
         seated = ev.signals.get("seated", 0.0) > 0.5
+        standing = ev.signals.get("standing", 0.0) > 0.5
         slouch = ev.checks.get("slouching")
         if slouch is True or slouch is False:
             self._slouch = bool(slouch)
         good = not any(ev.checks.get(c) is True for c in POSTURE_CHECKS)
-        self._advance(ev.t_s, "seated" if seated else "standing", good)
+        # neither (getting up, sitting down, perched): the previous phase goes on
+        phase = "seated" if seated else ("standing" if standing else "unknown")
+        self._advance(ev.t_s, phase, good)
 
     def pause(self, t_s: float) -> None:
         # no person at all: away from the desk; a person not fully visible: unknown
