@@ -235,3 +235,14 @@ def test_analyze_report_flag_on_a_real_clip(samples, tmp_path):
     assert len(thumbs) == sum(1 for f in d["faults"] if f.get("worst_s") is not None)
     for f in d["faults"]:
         assert f["check"] in html
+
+
+def test_analyze_report_to_a_folder_is_a_clear_error(samples, tmp_path, capsys):
+    from formcheck.cli import main
+
+    rc = main(["analyze", str(samples / "knee_to_chest_01.mp4"), "-e", "knee_to_chest",
+               "--report", str(tmp_path), "-q"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "--report" in err and "is a folder" in err
+    assert list(tmp_path.iterdir()) == []  # checked before the analysis: nothing written

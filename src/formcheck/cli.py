@@ -118,7 +118,8 @@ def cmd_analyze(args) -> int:
     if not video.exists():
         raise UserError(f"no such file: {video}")
     # check where results go before the (long) analysis, not after it
-    for flag, out in (("--json", args.json), ("--out-video", args.out_video)):
+    for flag, out in (("--json", args.json), ("--out-video", args.out_video),
+                      ("--report", args.report)):
         if out:
             _check_output(Path(out), video, flag)
     opts = AnalysisOptions(
@@ -138,7 +139,10 @@ def cmd_analyze(args) -> int:
     if args.report:
         from .report import write_clip_report
 
-        write_clip_report(args.report, analysis, doc, video)
+        try:
+            write_clip_report(args.report, analysis, doc, video)
+        except OSError as exc:
+            raise UserError(f"cannot write {args.report}: {exc.strerror or exc}") from None
     if not args.quiet:
         print(DISCLAIMER, file=sys.stderr)
         print(format_summary(doc))
