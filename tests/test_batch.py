@@ -276,4 +276,8 @@ def test_cli_rejects_bad_batch_options(inputs, tmp_path, capsys):
     assert "--jobs must be at least 1" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["batch", clip, "-e", "yoga", "--out", out])
+    (tmp_path / "file").write_text("x")
+    assert main(["batch", clip, "-e", EXERCISE, "--out", str(tmp_path / "file")]) == 2
+    assert "is a file" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()  # nothing written for a rejected command
+    assert (tmp_path / "file").read_text() == "x"

@@ -408,7 +408,12 @@ def run_batch(
     if not paths:
         raise BatchError("no clips to score")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise BatchError(f"--out {out} is a file; give a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BatchError(f"cannot create {out}: {exc.strerror or exc}") from None
     summary = BatchSummary(out=out)
     rows: dict[str, dict] = {}
     todo: list[Job] = []
