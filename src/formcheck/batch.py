@@ -10,7 +10,9 @@ Resuming: each clip's result is recorded under ``DIR/.formcheck-batch/`` with a 
 the clip's bytes, the model file's bytes, the formcheck version and the analysis options. A
 re-run skips every clip whose key is unchanged and whose JSON is still there, so an
 interrupted batch picks up where it stopped; error rows are retried (cheap for a broken file,
-and a crashed worker gets another chance). Output files hold no timestamps and floats are rounded, so re-runs are byte-identical.
+and a crashed worker gets another chance). Output files hold no timestamps and floats are
+rounded, so re-runs are byte-identical. The key does not cover formcheck's code between
+releases: after changing the code without a version bump, use a fresh ``--out``.
 
 Backends: ``local`` (a ``ProcessPoolExecutor`` with the spawn start method; one worker with
 the full model keeps about one core busy) and ``dask`` (:mod:`formcheck.distributed`).

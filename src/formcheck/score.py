@@ -9,7 +9,7 @@ Two parts, each between 0 and 1:
 
 * **Good-form share** ``Q``: the share of the work done in good form.
 
-  - reps: ``R = good reps / reps`` (a rep is good when no form fault was active in it);
+  - reps: ``R = good reps / reps`` (``Rep.good``: the analyzer found no form fault in it);
   - holds: ``H = hold seconds in good form / hold seconds`` (the hold timer's own count);
   - ``Q = (R + H) / 2`` when the clip has both, ``R`` or ``H`` when it has one, and
     undefined when it has neither.
