@@ -99,6 +99,16 @@ def test_clip_report_is_self_contained_with_plots_tables_and_thumbnails(tmp_path
     assert sum(1 for t, _ in page.tags if t == "table") >= 4  # summary, faults, reps, holds
 
 
+def test_pain_stop_is_shown_first(tmp_path):
+    from formcheck.report import clip_report_html
+
+    a = synthetic_analysis()
+    a.result.pain_stops = [3.25]
+    html = clip_report_html(a)
+    assert "signalled at 3.2 s" in html and "check with your physician" in html
+    assert "pain stop" not in clip_report_html(synthetic_analysis())
+
+
 def test_thumbnail_is_the_worst_frame(tmp_path, clip):
     import cv2
 

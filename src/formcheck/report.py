@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from .checks import DISCLAIMER, EXERCISE_NAMES
+from .checks import DISCLAIMER, EXERCISE_NAMES, PAIN_STOP_ADVICE
 from .score import form_score
 
 #: plots and thumbnails per report are capped so a long clip still gives a readable page
@@ -267,6 +267,10 @@ def clip_report_html(analysis, doc: Mapping[str, Any] | None = None,
         ["good-form share", _num(fs.good_share, "{:.2f}")],
         ["fault-time share", _num(fs.fault_share, "{:.2f}")],
     ]
+    if doc.get("pain_stops"):
+        times = ", ".join(f"{float(t):.1f} s" for t in doc["pain_stops"])
+        summary_rows.insert(0, ["pain stop", f'<span class="bad">signalled at {esc(times)}: '
+                                f"{esc(PAIN_STOP_ADVICE)}</span>"])
     body.append(_table(None, [[esc(k), v] for k, v in summary_rows]))
 
     # faults with thumbnails of their worst frame
