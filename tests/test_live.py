@@ -406,7 +406,7 @@ def test_live_window_end_to_end(xvfb, tmp_path):
         make_analyzer("glute_bridge")
     except ImportError as exc:
         pytest.skip(f"glute_bridge analyzer not available: {exc}")
-    from formcheck.overlay import FAULT, GOOD
+    from formcheck.overlay import ACCENT, FAULT, GOOD
 
     out = tmp_path / "result.json"
     env = dict(os.environ, DISPLAY=xvfb, FORMCHECK_HISTORY=str(tmp_path / "history.jsonl"))
@@ -448,6 +448,8 @@ def test_live_window_end_to_end(xvfb, tmp_path):
     # the overlay is on screen: skeleton green (good) or red (fault) pixels, the dark panel
     best = max(shots, key=lambda s: _colour_share(s, GOOD) + _colour_share(s, FAULT))
     assert _colour_share(best, GOOD, 25) + _colour_share(best, FAULT, 25) > 0.0005
+    # the status panel's blue stripe at the window's left edge (the window sits at 0, 0)
+    assert _colour_share(best[:150, :8], ACCENT, 25) > 0.5
     assert (best.max(axis=2) > 40).mean() > 0.3, "the window is not on the screen"
     doc = json.loads(out.read_text())
     assert abs(doc["rep_count"] - 2) <= 1, doc["rep_counts"]

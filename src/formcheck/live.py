@@ -449,7 +449,11 @@ class LiveSession:
         lat_window: list[float] = []
         first_ms: float | None = None
         while True:
-            cap = grabber.mailbox.get(timeout=0.03)
+            try:
+                cap = grabber.mailbox.get(timeout=0.03)
+            except KeyboardInterrupt:  # Ctrl-C in the terminal: end the set, keep the result
+                end_reason = "quit"
+                break
             if cap is None:
                 key = self.display.poll()
                 if grabber.finished.is_set() and not grabber.mailbox.pending:

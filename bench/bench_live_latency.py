@@ -1,0 +1,129 @@
+"""Live mode latency and frame rate, per pose model.
+
+For each model (lite, full by default):
+
+1. the model alone: median ms per frame of ``PoseEstimator.detect`` on decoded frames of the
+   clip, one after another (VIDEO mode) - the floor any live loop can reach;
+2. the live loop: the clip played as a camera (paced by wall clock at its frame rate, stale
+   frames dropped) through :class:`formcheck.live.LiveSession` into a real OpenCV window
+   (an Xvfb display is started when there is no DISPLAY): capture-to-display latency (median,
+   p95), displayed fps, frames dropped.
+
+Targets: median latency <= 1.5 x the model's own per-frame time; >= 25 displayed fps with lite.
+
+    python bench/bench_live_latency.py [--clip FILE] [--models lite full] [--frames 150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import formcheck.live as live  # first: loads OpenCV before PyAV (see formcheck.live)
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CLIP = Path(os.environ.get("FORMCHECK_SHARED", ROOT.parent / "shared")) \
+    / "sample_videos" / "glute_bridge_01.mp4"
+
+
+def ensure_display() -> subprocess.Popen | None:
+    if os.environ.get("DISPLAY"):
+        return None
+    exe = shutil.which("Xvfb")
+    if exe is None:
+        sys.exit("no DISPLAY and Xvfb is not installed: cannot open a window")
+    for n in range(91, 140):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            break
+    proc = subprocess.Popen([exe, f":{n}", "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if Path(f"/tmp/.X11-unix/X{n}").exists():
+            break
+        time.sleep(0.05)
+    os.environ["DISPLAY"] = f":{n}"
+    return proc
+
+
+def model_alone(clip: Path, model: str, frames: int) -> float:
+    from formcheck.estimator import EstimatorOptions, PoseEstimator
+    from formcheck.video import VideoFileSource
+
+    decoded = []
+    with VideoFileSource(clip) as src:
+        for f in src:
+            decoded.append(f)
+            if len(decoded) >= frames:
+                break
+    times = []
+    with PoseEstimator(EstimatorOptions(model=model)) as est:
+        for f in decoded:
+            t0 = time.perf_counter()
+            est.detect(f.rgb, f.timestamp_ms)
+            times.append((time.perf_counter() - t0) * 1000.0)
+    return float(np.median(times[5:]))
+
+
+def live_run(clip: Path, model: str, exercise: str) -> dict:
+    from formcheck.estimator import EstimatorOptions, PoseEstimator
+    from formcheck.pipeline import FrameProcessor
+
+    display = live.CvWindow("formcheck bench")
+    source = live.PacedFileSource(clip)
+    try:
+        with PoseEstimator(EstimatorOptions(model=model)) as est, source:
+            grabber = live.FrameGrabber(source, live.SessionClock(), clip.name).start()
+            session = live.LiveSession(live.StepSpec(exercise), est, display,
+                                       lambda: FrameProcessor(exercise))
+            try:
+                outcome = session.run(grabber)
+            finally:
+                grabber.stop()
+    finally:
+        display.close()
+    s = outcome.stats.summary()
+    s["reps"] = outcome.result.rep_count
+    return s
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clip", type=Path, default=DEFAULT_CLIP)
+    ap.add_argument("--exercise", default="glute_bridge")
+    ap.add_argument("--models", nargs="+", default=["lite", "full"])
+    ap.add_argument("--frames", type=int, default=150, help="frames for the model-alone timing")
+    args = ap.parse_args()
+    if not args.clip.exists():
+        sys.exit(f"clip not found: {args.clip}")
+    xvfb = ensure_display()
+    try:
+        print(f"clip {args.clip.name}, {os.cpu_count()} CPU cores, display {os.environ['DISPLAY']}")
+        print(f"{'model':<6} {'model ms':>9} {'lat med':>8} {'lat p95':>8} {'ratio':>6} "
+              f"{'fps':>6} {'dropped':>8} {'reps':>5}")
+        ok = True
+        for model in args.models:
+            m = model_alone(args.clip, model, args.frames)
+            s = live_run(args.clip, model, args.exercise)
+            ratio = s["latency_ms_median"] / m
+            print(f"{model:<6} {m:9.1f} {s['latency_ms_median']:8.1f} {s['latency_ms_p95']:8.1f} "
+                  f"{ratio:6.2f} {s['displayed_fps']:6.1f} "
+                  f"{s['dropped_frames']:>4}/{s['captured_frames']:<4} {s['reps']:>4}")
+            ok &= ratio <= 1.5
+            if model == "lite":
+                ok &= s["displayed_fps"] >= 25
+        print("targets (median <= 1.5x model time; lite >= 25 fps):", "met" if ok else "NOT met")
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
