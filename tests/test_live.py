@@ -457,3 +457,18 @@ def test_live_window_end_to_end(xvfb, tmp_path):
     assert doc["live"]["displayed_frames"] > 150
     hist = (tmp_path / "history.jsonl").read_text().splitlines()
     assert json.loads(hist[-1])["exercises"][0]["exercise"] == "glute_bridge"
+
+
+def test_recording_keeps_real_time_when_frames_are_dropped(tmp_path):
+    import av
+
+    from formcheck.live import Recorder
+
+    rec = Recorder(tmp_path / "rec.mp4", fps=30.0)
+    img = np.full((180, 320, 3), 120, np.uint8)
+    for t_ms in (0.0, 100.0, 200.0, 300.0, 1000.0):  # a slow model: 5 frames over 1 s shown
+        rec.write(img, t_ms)
+    assert rec.close() == tmp_path / "rec.mp4"
+    with av.open(str(tmp_path / "rec.mp4")) as c:
+        n = sum(1 for _ in c.decode(video=0))
+    assert n == 31  # 1 s at 30 fps (+ the first frame): plays at the speed it happened
