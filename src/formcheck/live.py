@@ -456,6 +456,11 @@ class LiveSession:
                 break
             if cap is None:
                 key = self.display.poll()
+                if pain_until is not None and (
+                        key >= 0 or grabber.finished.is_set()
+                        or grabber.clock.ms() / 1000.0 >= pain_until):
+                    end_reason = "pain_stop"
+                    break
                 if grabber.finished.is_set() and not grabber.mailbox.pending:
                     if grabber.error:
                         end_reason, message = "camera_lost", grabber.error
