@@ -248,7 +248,14 @@ def open_camera(spec: str) -> tuple[object, str]:
     from .video import CameraSource
 
     if spec.isdigit():
-        return CameraSource(int(spec)), f"camera:{spec}"
+        # OpenCV prints several lines of backend noise when a camera index does not exist;
+        # our own one-line message says it better
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        try:
+            return CameraSource(int(spec)), f"camera:{spec}"
+        finally:
+            cv2.utils.logging.setLogLevel(level)
     path = Path(spec)
     if not path.exists():
         raise VideoError(f"no camera or video file {spec!r} (use a camera index like 0, or a file)")

@@ -348,7 +348,8 @@ class LiveAnnotator:
         sub_lines = _wrap(sub, 0.8 * s, max(1, int(2 * s)), int(w * 0.8)) if sub else []
         lh = cv2.getTextSize("Ag", FONT, k, thick)[0][1] + int(22 * s)
         slh = int(36 * s)
-        box_h = lh * len(lines) + slh * len(sub_lines) + int(40 * s) + (int(16 * s) if sub_lines else 0)
+        box_h = lh * len(lines) + slh * len(sub_lines) + int(40 * s)
+        box_h += int(16 * s) if sub_lines else 0
         y0 = (h - box_h) // 2
         _blend_rect(img, int(w * 0.06), y0, int(w * 0.94), y0 + box_h, PANEL, 0.82)
         cv2.rectangle(img, (int(w * 0.06), y0), (int(w * 0.94), y0 + int(6 * s)), color, -1)
@@ -369,7 +370,8 @@ class LiveAnnotator:
         pad = int(24 * s)
         x0, x1 = int(w * 0.05), int(w * 0.62)
         thick = max(1, int(2 * s))
-        lines: list[tuple[str, float, tuple[int, int, int]]] = [("Set up: " + hud.title, 1.0, WHITE)]
+        lines: list[tuple[str, float, tuple[int, int, int]]] = [
+            ("Set up: " + hud.title, 1.0, WHITE)]
         for line in hud.setup_lines:
             for part in _wrap(line, 0.7 * s, thick, x1 - x0 - 2 * pad):
                 lines.append((part, 0.7, NEUTRAL))
