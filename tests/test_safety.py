@@ -151,7 +151,7 @@ def test_hands_by_the_ears_is_not_a_pain_stop():
 
 
 def test_two_separate_gestures_are_two_pain_stops_and_a_held_one_is_one():
-    fn = lambda t: make_pose(HANDS_UP if (1 <= t < 4.5 or 6 <= t < 9) else None)  # noqa: E731
+    fn = lambda t: make_pose(HANDS_UP if (1 <= t < 4.5 or 6 <= t < 9) else None)
     res, _ = run_analyzer(ElbowCurl(), pose_sequence(fn, 10.0))
     assert res.pain_stops == pytest.approx([3.0, 8.0], abs=0.05)
 

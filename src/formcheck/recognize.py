@@ -229,7 +229,7 @@ def _decide(feats: list[dict[str, float]], labels: list[str],
     base = groups[posture] / n
     pick = [f for f, lab in zip(feats, labels) if
             (lab in ("upright", "on_feet") if posture == "upright" else lab == posture)]
-    col = lambda key: [f.get(key, np.nan) for f in pick]  # noqa: E731
+    col = lambda key: [f.get(key, np.nan) for f in pick]
 
     def done(ex: str, margin: float, why: str) -> Recognition:
         conf = float(np.clip(base * (0.5 + 0.5 * np.clip(margin, 0.0, 1.0)), 0.0, 1.0))

@@ -107,8 +107,8 @@ class LiftingAnalyzer(Analyzer):
         p = self.params
         t_s = pose.timestamp_ms / 1000.0
         side = pose.near_side()
-        lm = lambda name: side_landmark(side, name)  # noqa: E731
-        xy = lambda name: pose.xy(lm(name)).astype(np.float64)  # noqa: E731
+        lm = lambda name: side_landmark(side, name)
+        xy = lambda name: pose.xy(lm(name)).astype(np.float64)
         ev = FrameEval(t_s=t_s, side=side)
         sig = ev.signals
         vt = self.visibility_threshold
@@ -205,7 +205,7 @@ class LiftingAnalyzer(Analyzer):
         """Hands ahead of the legs (toes or knee, whichever is further forward), in forearm
         lengths; None when the hands are not low (above the hips) or not visible."""
         p = self.params
-        lm = lambda name: side_landmark(side, name)  # noqa: E731
+        lm = lambda name: side_landmark(side, name)
         vt = self.visibility_threshold
         if not seen(pose, [lm("wrist"), lm("elbow")], vt):
             return None
