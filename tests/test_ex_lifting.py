@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from formcheck.exercises.lifting import LiftingAnalyzer, LiftingParams
-from formcheck.pose import Pose
+from formcheck.pose import Landmark, Pose
 from tests.builders import make_pose, pose_sequence, run_analyzer
 
 STAND = {"shin": 0.0, "thigh": 0.0, "trunk": 5.0}
@@ -18,7 +18,7 @@ STOOP = {"shin": 5.0, "thigh": 20.0, "trunk": 75.0}     # knee 155, hip 85, trun
 
 def lift_pose(shin: float, thigh: float, trunk: float, hands_fwd: float | None = None,
               view_yaw: float | None = None, twist: float = 0.0, feet_apart: float = 1.3,
-              hide_shins: bool = False) -> Pose:
+              hide_shins: bool = False, front_image: bool = False) -> Pose:
     """A person lifting, seen from their left side, facing image-left (forward = -x).
 
     shin: forward tilt of the shin from vertical; thigh: tilt of the thigh (hip behind the
@@ -26,6 +26,8 @@ def lift_pose(shin: float, thigh: float, trunk: float, hands_fwd: float | None =
     lengths ahead of the toes (None: hanging under the shoulders). view_yaw / twist / feet_apart
     add world landmarks: hip line this far out of the image plane (90 = side view), the
     shoulder line rotated ``twist`` deg against it, ankle spacing in hip widths.
+    front_image: draw the image as a camera in front sees it (the bend points at the
+    camera, so every joint lines up vertically); the world landmarks keep the true bend.
     """
     ankle = np.array([640.0, 680.0])
     s, th, tr = (math.radians(v) for v in (shin, thigh, trunk))
@@ -64,7 +66,12 @@ def lift_pose(shin: float, thigh: float, trunk: float, hands_fwd: float | None =
         for idx, sign in ((lft, -1.0), (rgt, 1.0)):
             world[idx, 0] = centre_x + sign * d[0]
             world[idx, 2] = sign * d[2]
-    return Pose(pose.image, world, pose.visibility, 0.0, pose.image_size)
+    image = pose.image.copy()
+    if front_image:
+        for i in range(33):
+            name = Landmark(i).name
+            image[i, 0] = (640.0 + (-40.0 if name.startswith("LEFT") else 40.0)) / 1280.0
+    return Pose(image, world, pose.visibility, 0.0, pose.image_size)
 
 
 def lerp(a: dict, b: dict, u: float) -> dict:
@@ -175,6 +182,15 @@ def test_narrow_base_only_from_the_front():
     fn, secs = one_lift(SQUAT, view_yaw=85.0, feet_apart=0.5)
     res, _ = analyze(fn, secs)
     assert "narrow_base" in res.not_measurable
+
+
+def test_lift_seen_from_the_front_is_measured_on_world_landmarks():
+    fn, secs = one_lift(SQUAT, view_yaw=5.0, feet_apart=1.5, front_image=True)
+    res, fbs = analyze(fn, secs)
+    assert res.rep_count == 1
+    assert "bending_at_waist" in res.not_measurable and res.fault_ids == []
+    low = min(fb.signals["hip_deg"] for fb in fbs if "hip_deg" in fb.signals)
+    assert low == pytest.approx(60.0, abs=3.0)  # the true hip angle at the bottom
 
 
 def test_hidden_shins_are_not_visible_but_the_lift_still_counts():

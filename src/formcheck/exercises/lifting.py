@@ -131,12 +131,18 @@ class LiftingAnalyzer(Analyzer):
 
         sh, hp, kn = xy("shoulder"), xy("hip"), xy("knee")
         trunk_len = float(np.linalg.norm(sh - hp))
-        hip = float(joint_angle(sh, hp, kn))
-        trunk = float(angle_from_vertical(hp, sh))
-        if seen(pose, [lm("ankle")], vt):
-            knee = float(joint_angle(hp, kn, xy("ankle")))
+        world = self._world_angles(pose, side) if front else None
+        if world is not None:
+            # seen from the front the bend happens along the camera axis: the image shows
+            # it foreshortened, the world landmarks (metres, 3-D) do not
+            hip, trunk, knee = world
         else:
-            knee = self._world_knee(pose, side)
+            hip = float(joint_angle(sh, hp, kn))
+            trunk = float(angle_from_vertical(hp, sh))
+            if seen(pose, [lm("ankle")], vt):
+                knee = float(joint_angle(hp, kn, xy("ankle")))
+            else:
+                knee = self._world_knee(pose, side)
         sig.update(hip_deg=hip, trunk_deg=trunk, knee_deg=knee)
         ev.motion = {"hip": hip, "knee": knee}
         ankle_y = xy("ankle")[1]
@@ -194,6 +200,21 @@ class LiftingAnalyzer(Analyzer):
         if np.all(np.isfinite(d)) and np.linalg.norm(d) > 1e-6:
             return float(np.degrees(np.arctan2(abs(d[2]), np.hypot(d[0], d[1]))))
         return body_yaw_deg(pose)
+
+    @staticmethod
+    def _world_angles(pose: Pose, side: str) -> tuple[float, float, float] | None:
+        """(hip angle, trunk from vertical, knee angle) in degrees from the world landmarks
+        (3-D, so any camera angle), or None without them. World y points down; a level
+        camera makes it the vertical."""
+        w = pose.world.astype(np.float64)
+        s, h, k, a = (w[side_landmark(side, n)] for n in ("shoulder", "hip", "knee", "ankle"))
+        if not all(np.all(np.isfinite(v)) for v in (s, h, k, a)):
+            return None
+        sh_mid = w[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]].mean(axis=0)
+        hp_mid = w[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=0)
+        up = sh_mid - hp_mid
+        trunk = float(np.degrees(np.arctan2(np.hypot(up[0], up[2]), -up[1])))
+        return float(joint_angle(s, h, k)), trunk, float(joint_angle(h, k, a))
 
     @staticmethod
     def _world_knee(pose: Pose, side: str) -> float:
