@@ -198,8 +198,9 @@ def test_stale_frames_are_dropped_when_inference_is_slow():
     assert st.dropped >= 45
     # latency stays bounded by about one inference + one frame, it does not grow over time
     lat = np.array(st.latency_ms)
-    assert np.median(lat) < 180
-    assert lat[-5:].max() < 250, f"latency grows: {lat[-5:]} ms (a queue builds up)"
+    # (a queue would reach ~2 s by the end: 90 frames captured, 30 processed, 100 ms each)
+    assert np.median(lat) < 200
+    assert lat[-5:].max() < 300, f"latency grows: {lat[-5:]} ms (a queue builds up)"
     # processed capture times jump over the dropped frames (~100 ms apart, not 33)
     gaps = np.diff(est.timestamps)
     assert np.median(gaps) > 80
@@ -208,9 +209,9 @@ def test_stale_frames_are_dropped_when_inference_is_slow():
 def test_fast_inference_keeps_every_frame():
     outcome, display, est, _ = run_session(seconds=2.0, delay_s=0.005)
     st = outcome.stats
-    assert st.dropped <= 3
-    assert st.displayed >= 55
-    assert np.median(st.latency_ms) < 60
+    assert st.dropped <= 6  # (a loaded 2-core machine may miss a frame now and then)
+    assert st.displayed >= 50
+    assert np.median(st.latency_ms) < 80
 
 
 # ---- what the person is told ----------------------------------------------------------------
