@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from fractions import Fraction
@@ -196,3 +197,10 @@ def test_sink_abort_removes_the_partial_file(tmp_path):
         sink.put(gradient(i), None, FrameFeedback(t_s=i / 30.0, pose_found=False))
     sink.abort()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_finished_video_is_readable_by_others_like_any_new_file(tmp_path):
+    f = write(tmp_path / "a.mp4", 2, 30)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert f.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -295,6 +295,8 @@ class VideoWriter:
         except OSError as exc:
             raise VideoError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         os.close(fd)
+        # mkstemp makes the file private (0600); the finished video gets the usual mode
+        os.chmod(tmp, _file_mode())
         self._tmp = Path(tmp)
         w, h = size
         # libx264 with yuv420p needs even dimensions
@@ -355,6 +357,18 @@ class VideoWriter:
             self.close()
         else:
             self.abort()
+
+
+def _file_mode() -> int:
+    """0666 less this process's umask (read without changing it; 0644 if unknown)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o644
 
 
 def _short(exc: BaseException) -> str:
