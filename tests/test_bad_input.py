@@ -108,6 +108,22 @@ def test_folder_instead_of_file(tmp_path, capsys):
     assert_clean_error(*r, "folder")
 
 
+def test_sound_only_file(tmp_path, capsys):
+    f = tmp_path / "voice_note.mp4"
+    with av.open(str(f), "w") as c:
+        s = c.add_stream("aac", rate=44100)
+        for i in range(10):
+            fr = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp",
+                                            layout="mono")
+            fr.sample_rate, fr.pts = 44100, i * 1024
+            for p in s.encode(fr):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    r = analyze(f, tmp_path, capsys=capsys)
+    assert_clean_error(*r, "no video stream")
+
+
 @pytest.mark.clips
 def test_truncated_clip(samples, tmp_path, capsys, exercise):
     data = (samples / "glute_bridge_01.mp4").read_bytes()
