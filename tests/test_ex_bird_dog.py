@@ -251,3 +251,14 @@ def test_evaluate_is_pure_given_its_context():
     assert a.checks["same_side"] is False
     assert a.signals["arm_lift"] == pytest.approx(0.0, abs=1.0)
     assert a.signals["leg_lift"] == pytest.approx(0.0, abs=1.0)
+
+
+def test_a_brief_misread_out_of_position_mid_extension_does_not_lose_the_rep():
+    seq = bird_dog([{"start": 1.0, "hold": 3.0}])
+    res, _ = run(lambda t: make_pose() if 3.0 <= t < 3.2 else seq(t), 7.0)
+    assert res.rep_count == 1
+    assert res.reps[0].start_s < 2.0  # the same extension, not a new one after the misread
+    assert res.reps[0].hold_s > 3.0
+    # getting up mid-extension (standing from 3 s on) is not a completed rep
+    res2, _ = run(lambda t: make_pose() if t >= 3.0 else seq(t), 7.0)
+    assert res2.rep_count == 0

@@ -68,6 +68,9 @@ class BirdDogParams:
     #: hip->ankle is not vertical); lifted legs -27..+25 (bird_dog_02's cropped leg dips to -27).
     leg_up_deg: float = -25.0
     leg_down_deg: float = -32.0
+    #: out of position this long (s) ends an extension without a rep; shorter is a misread
+    #: frame (a lifted limb briefly hiding the supporting one) and pauses the hold instead
+    position_grace_s: float = 0.5
     #: a threshold must stay passed this long before a limb counts as up or down (s)
     switch_min_s: float = 0.2
     #: an extension shorter than this is not a rep (s): jitter, or shifting weight
@@ -144,6 +147,7 @@ class BirdDogAnalyzer(FloorAnalyzer):
         self.ext: _Extension | None = None
         self.phase = "all fours"
         self._prev_t: float | None = None
+        self._out_since: float | None = None
 
     # ---- per frame ----------------------------------------------------------------------
     def required_landmarks(self, side: str) -> list[Landmark]:
@@ -306,11 +310,17 @@ class BirdDogAnalyzer(FloorAnalyzer):
         min_s = 0.0 if math.isfinite(dt) and dt >= p.switch_min_s else p.switch_min_s
         self.arm.min_s = self.leg.min_s = min_s
         if not ev.in_position:
+            if self._out_since is None:
+                self._out_since = t
+            if self.ext is not None and t - self._out_since < p.position_grace_s:
+                self.pause(t)  # a frame or two misread mid-extension: wait
+                return
             self._prev_t = t
             self._end_extension(t, completed=False)
             self.arm.state = self.leg.state = False
             self.phase = "not in position"
             return
+        self._out_since = None
         s = ev.signals
         arm_up = self.arm.update(s["arm_lift"], t)
         leg_up = self.leg.update(s["leg_lift"], t)

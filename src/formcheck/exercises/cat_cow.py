@@ -129,7 +129,7 @@ class CatCowAnalyzer(FloorAnalyzer):
         frontal = ev.view == "front"
         tilt = p.floor.max_tilt_deg
         floor = max(-tilt, min(tilt, quadruped_floor_deg(pose, frontal)))
-        q = read_all_fours(pose, side, floor, p.all_fours)
+        q = read_all_fours(pose, side, floor, p.all_fours, frontal)
         ev.in_position = q.in_position
         spine = pitch_deg(mid(pose, "hip"), mid(pose, "shoulder"), mid(pose, "ear"), q.up)
         # the supporting limbs (on all fours: the lower wrist and knee, usually the near ones)
