@@ -245,24 +245,11 @@ class LiveAnnotator:
     def _panel(self, img, hud: HudState, s: float) -> None:
         fb = hud.feedback
         pad = int(16 * s)
-        w_panel = int(380 * s)
+        w_panel = int(min(400 * s, img.shape[1] * 0.6))
+        x = pad + int(6 * s)
         reps = (fb.reps if fb else {}) or {}
         per_side = {k: v for k, v in reps.items() if k != "total"}
         has_hold = fb is not None and bool(fb.hold_target_s)
-        # layout first (rows depend on what there is to show), then draw
-        y_title = pad + int(26 * s)
-        y_sub = y_title + int(26 * s)
-        y_big = y_sub + int(78 * s)
-        bottom = y_sub + int(14 * s)
-        if fb is not None and (reps or has_hold):
-            bottom = y_big + (int(48 * s) if has_hold else int(18 * s))
-        y_side = bottom + int(28 * s)
-        if fb is not None and per_side:
-            bottom = y_side + int(14 * s)
-        _blend_rect(img, 0, 0, w_panel, bottom, PANEL, 0.72)
-        cv2.rectangle(img, (0, 0), (int(6 * s), bottom), ACCENT, -1)
-        x = pad + int(6 * s)
-        _text(img, hud.title, (x, y_title), 0.85 * s, WHITE, max(1, int(2 * s)))
         sub = []
         if fb is not None and fb.side:
             sub.append(f"{fb.side} side")
@@ -270,9 +257,27 @@ class LiveAnnotator:
             sub.append(fb.variant.replace("_", " "))
         if hud.target_text:
             sub.append(hud.target_text)
-        if sub:
-            _text(img, "  |  ".join(sub), (x, y_sub), 0.55 * s, NEUTRAL, max(1, int(1 * s)),
-                  shadow=False)
+        sub_lines = _wrap("  |  ".join(sub), 0.55 * s, 1, w_panel - x - pad) if sub else []
+        phase = fb.phase.replace("_", " ") if fb is not None and fb.phase else ""
+        # layout first (rows depend on what there is to show), then draw
+        y_title = pad + int(26 * s)
+        y_subs = [y_title + int(26 * s) * (i + 1) for i in range(len(sub_lines))]
+        y = y_subs[-1] if y_subs else y_title
+        bottom = y + int(14 * s)
+        y_big = y + int(78 * s)
+        if fb is not None and (reps or has_hold):
+            bottom = y_big + (int(48 * s) if has_hold else int(18 * s))
+        y_phase = bottom + int(18 * s)
+        if phase:
+            bottom = y_phase + int(12 * s)
+        y_side = bottom + int(28 * s)
+        if fb is not None and per_side:
+            bottom = y_side + int(14 * s)
+        _blend_rect(img, 0, 0, w_panel, bottom, PANEL, 0.72)
+        cv2.rectangle(img, (0, 0), (int(6 * s), bottom), ACCENT, -1)
+        _text(img, hud.title, (x, y_title), 0.85 * s, WHITE, max(1, int(2 * s)))
+        for line, yy in zip(sub_lines, y_subs):
+            _text(img, line, (x, yy), 0.55 * s, NEUTRAL, max(1, int(1 * s)), shadow=False)
         if fb is None:
             return
         x_hold = x
@@ -285,14 +290,11 @@ class LiveAnnotator:
             x_hold = x + tw + int(90 * s)
         if has_hold:
             self._hold_ring(img, fb, (x_hold + int(44 * s), y_big - int(30 * s)), int(38 * s), s)
+        if phase:
+            _text(img, phase, (x, y_phase), 0.6 * s, ACCENT, max(1, int(2 * s)), shadow=False)
         if per_side:
             parts = [f"{k.replace('_', ' ')} {v}" for k, v in per_side.items()]
             _text(img, "   ".join(parts), (x, y_side), 0.75 * s, WHITE, max(1, int(2 * s)))
-        if fb.phase:
-            label = fb.phase.replace("_", " ")
-            lw = cv2.getTextSize(label, FONT, 0.55 * s, 1)[0][0]
-            _text(img, label, (w_panel - pad - lw, y_big), 0.55 * s, ACCENT,
-                  max(1, int(1 * s)), shadow=False)
 
     def _hold_ring(self, img, fb: FrameFeedback, center, radius: int, s: float) -> None:
         hold = float(fb.hold_s or 0.0)
