@@ -251,3 +251,15 @@ def test_evaluate_is_pure_and_params_frozen():
     assert a.signals["hip_dev"] == pytest.approx(12.0, abs=0.5)
     with pytest.raises(dataclasses.FrozenInstanceError):
         PlankParams().hip_pike_deg = 5.0  # type: ignore[misc]
+
+
+def test_jitter_around_the_sag_threshold_does_not_flicker_a_fault_on():
+    p = PlankParams()
+
+    def fn(t: float):  # hip alternating 1 deg either side of the sag threshold every frame
+        i = round(t * 30)
+        return plank(hip_dev=-p.hip_sag_deg + (1.0 if i % 2 else -1.0))
+
+    res, _ = run(fn, 6.0)
+    assert "hips_sagging" not in faults(res)
+    assert len(res.holds) == 1
