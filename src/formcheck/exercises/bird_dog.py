@@ -175,14 +175,15 @@ class BirdDogAnalyzer(FloorAnalyzer):
             "hip_tilt": [(p.hip_rotation_deg, "hip_rotation")],
         }
 
-    def _view(self, pose: Pose) -> str:
+    def _view(self, pose: Pose) -> tuple[str, float]:
+        """('side' | 'front' | 'oblique' | 'unknown', yaw deg); see BirdDogParams."""
         p: BirdDogParams = self.params
         yaw = body_yaw_deg(pose)
         if not math.isfinite(yaw):
-            return "unknown"
+            return "unknown", yaw
         if yaw >= p.side_min_yaw_deg:
-            return "side"
-        return "front" if yaw <= p.front_max_yaw_deg else "oblique"
+            return "side", yaw
+        return ("front" if yaw <= p.front_max_yaw_deg else "oblique"), yaw
 
     def _lifts(self, pose: Pose, floor: float) -> dict[str, float]:
         """Upper-arm and leg lift (deg above the floor line) per side."""
@@ -200,7 +201,7 @@ class BirdDogAnalyzer(FloorAnalyzer):
         """Learn the floor line and the all-fours trunk line from frames with all four limbs
         down (read against the floor known so far)."""
         p: BirdDogParams = self.params
-        view = self._view(pose)
+        view, _ = self._view(pose)
         frontal = view == "front"
         known = self.floor_tracker.value
         lifts = self._lifts(pose, known if known is not None else 0.0)
@@ -227,9 +228,8 @@ class BirdDogAnalyzer(FloorAnalyzer):
         ctx = ctx or self.context
         side = pose.near_side()
         ev = FrameEval(pose.timestamp_ms / 1000.0, side=side)
-        view = self._view(pose)
+        view, ev.signals["yaw"] = self._view(pose)
         ev.view = view
-        ev.signals["yaw"] = body_yaw_deg(pose)
         ev.checks["wrong_view"] = (
             view == "oblique" if view != "unknown" else "shoulder and hip lines not found"
         )
@@ -271,13 +271,13 @@ class BirdDogAnalyzer(FloorAnalyzer):
                 ev.checks[c] = reason
         else:
             ev.checks["hip_rotation"] = (
-                "side view: the hip line points at the camera; film from behind or in front "
-                "to see the pelvis roll"
+                f"{view} view: the hip line points at the camera; film from behind or in "
+                "front to see the pelvis roll"
             )
+        if view != "side":  # limb lifts and heights are read in a side view only
+            return ev
         if arm_up and leg_up:
             ev.checks["same_side"] = arm_side == leg_side
-        if frontal or view != "side":
-            return ev
         if leg_up:
             if math.isfinite(leg_h):
                 ev.checks["leg_too_high"] = leg_h > p.leg_too_high_deg
