@@ -362,8 +362,8 @@ class BirdDogAnalyzer(FloorAnalyzer):
         if ended is not None:
             self._record_hold(ended)
         prev, self._prev_t = self._prev_t, t
-        if at_top and prev is not None:
-            e.top_s += max(0.0, min(t - prev, 0.5))
+        if at_top:
+            e.top_s += self.frame_step_s(t, prev)
         name = f"{self._rep_side(e)}".replace("_", " ")
         self.phase = f"hold {name}" if self.timer.active else f"extending {name}"
 

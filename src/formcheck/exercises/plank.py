@@ -224,7 +224,7 @@ class PlankAnalyzer(FloorAnalyzer):
             self.hold_s = 0.0
         self.timer.update(t, True, good=not faults)
         if prev is not None:
-            step_s = max(0.0, min(t - prev, 0.5))
+            step_s = self.frame_step_s(t, prev)
             self.hold_s += step_s
             for c in faults:
                 self.fault_time[c] += step_s

@@ -152,19 +152,6 @@ def quadruped_floor_deg(pose: Pose, frontal: bool) -> float:
     return floor_angle_from_points(np.array([lw, rw, lk, rk]))
 
 
-def supporting_floor_deg(pose: Pose) -> float:
-    """Fallback floor line through the lower wrist and the lower knee (the supporting ones)."""
-    ws = [pt(pose, Landmark.LEFT_WRIST), pt(pose, Landmark.RIGHT_WRIST)]
-    ks = [pt(pose, Landmark.LEFT_KNEE), pt(pose, Landmark.RIGHT_KNEE)]
-    ws = [w for w in ws if finite(w)]
-    ks = [k for k in ks if finite(k)]
-    if not ws or not ks:
-        return 0.0
-    return floor_angle_from_points(
-        np.array([max(ws, key=lambda p: p[1]), max(ks, key=lambda p: p[1])])
-    )
-
-
 class FloorTracker:
     """The floor line of the last frames in which all four limbs were down (median of up to
     ``n`` estimates), held while a limb is lifted."""
@@ -298,6 +285,16 @@ class FloorAnalyzer(Analyzer):
 
     def timing_ok(self) -> bool:
         return self.timing_reason(self.context) is None
+
+    def frame_step_s(self, t_s: float, prev_s: float | None) -> float:
+        """Time from the previous frame with a pose to this one that counts toward a hold:
+        frames with no pose in between do not count (gaps longer than 0.5 s, or 1.5 frame
+        spacings on a low frame-rate clip, are not added)."""
+        if prev_s is None:
+            return 0.0
+        dt = self.clock.dt
+        cap = max(0.5, 1.5 * dt) if math.isfinite(dt) else 0.5
+        return max(0.0, min(t_s - prev_s, cap))
 
     def _too_fast(self, ev: FrameEval) -> None:
         reason = self.timing_reason(self.context, speed=True)
