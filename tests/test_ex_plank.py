@@ -263,3 +263,11 @@ def test_jitter_around_the_sag_threshold_does_not_flicker_a_fault_on():
     res, _ = run(fn, 6.0)
     assert "hips_sagging" not in faults(res)
     assert len(res.holds) == 1
+
+
+def test_head_cut_off_by_the_frame_is_not_measurable_not_dropped():
+    res, fbs = run(
+        lambda t: plank(overrides={"LEFT_EAR": (1300.0, 300.0), "RIGHT_EAR": (1300.0, 300.0)}), 3.0
+    )
+    assert fbs[-1].checks["head_dropped"] == "not_measurable"
+    assert "head_dropped" not in faults(res)

@@ -41,7 +41,9 @@ from .quadruped import (
     finite,
     height,
     other,
+    out_of_frame,
     pitch_deg,
+    pt,
     seg_deg,
     spt,
     up_vec,
@@ -145,9 +147,9 @@ class PlankAnalyzer(FloorAnalyzer):
         sh, el, wr = spt(pose, side, "shoulder"), spt(pose, side, "elbow"), spt(pose, side, "wrist")
         hp, kn, an = spt(pose, side, "hip"), spt(pose, side, "knee"), spt(pose, side, "ankle")
         toe = spt(pose, side, "foot_index")
-        ear = spt(pose, side, "ear")
-        if not finite(ear):
-            ear = spt(pose, other(side), "ear")
+        ear_side = side if finite(spt(pose, side, "ear")) else other(side)
+        ear_lm = side_landmark(ear_side, "ear")
+        ear = pt(pose, ear_lm)
         front = el if not finite(wr) or el[1] >= wr[1] else wr
         trunk = dist(sh, hp)
         tilt = p.floor.max_tilt_deg
@@ -197,7 +199,7 @@ class PlankAnalyzer(FloorAnalyzer):
             ev.signals["hips_sagging"] = -hip_dev
             ev.signals["hips_piking"] = hip_dev
             ev.motion["hip"] = angle3(sh, hp, end)
-        if finite(ear):
+        if finite(ear) and not out_of_frame(pose, [ear_lm], p.floor.frame_margin):
             head = pitch_deg(hp, sh, ear, up)
             ev.signals["head_pitch"] = head
             ev.checks["head_dropped"] = head < p.head_drop_deg or head > p.head_crane_deg
