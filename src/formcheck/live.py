@@ -242,6 +242,57 @@ class FrameGrabber:
             self.mailbox.close()
 
 
+class InferenceWorker:
+    """Runs the pose model in its own thread on the newest captured frame, and posts
+    (frame, detection) to a one-slot mailbox for the display loop (newest wins again).
+
+    The display loop (overlay, window, keys) then works on frame k while the model already
+    runs on frame k+1, so on two cores the model sets the pace, not model + drawing. The
+    model releases the GIL while it runs (measured: a Python thread keeps running beside it).
+    ``skip`` set (paused, stopping) passes frames through without running the model.
+    """
+
+    def __init__(self, estimator, grabber: FrameGrabber, model_ms: list[float]):
+        self.estimator = estimator
+        self.grabber = grabber
+        self.model_ms = model_ms
+        self.results = LatestFrame()
+        self.skip = threading.Event()
+        self.finished = threading.Event()
+        self.error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="formcheck-pose", daemon=True)
+
+    def start(self) -> "InferenceWorker":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5.0)
+
+    def _run(self) -> None:
+        box = self.grabber.mailbox
+        try:
+            while not self._stop.is_set():
+                cap = box.get(timeout=0.05)
+                if cap is None:
+                    if self.grabber.finished.is_set() and not box.pending:
+                        return
+                    continue
+                det = None
+                if not self.skip.is_set():
+                    t0 = time.perf_counter()
+                    det = self.estimator.detect(cap.frame.rgb, cap.t_ms)
+                    self.model_ms.append((time.perf_counter() - t0) * 1000.0)
+                self.results.put((cap, det))
+        except Exception as exc:  # handed to the display loop, which re-raises it
+            self.error = exc
+        finally:
+            self.finished.set()
+            self.results.close()
+
+
 def open_camera(spec: str) -> tuple[object, str]:
     """A camera index ("0") -> CameraSource; a video file -> PacedFileSource. Returns
     (source, description). Raises VideoError with a clear message when it cannot be opened."""
@@ -441,6 +492,13 @@ class LiveSession:
                  f"(now: {view})", view in self.expected_views))
 
     def run(self, grabber: FrameGrabber) -> SessionOutcome:
+        worker = InferenceWorker(self.estimator, grabber, self.stats.model_ms).start()
+        try:
+            return self._run(grabber, worker)
+        finally:
+            worker.stop()
+
+    def _run(self, grabber: FrameGrabber, worker: InferenceWorker) -> SessionOutcome:
         p = self.params
         is_file = isinstance(grabber.source, PacedFileSource)
         mode = "setup" if self.setup else "set"
@@ -457,25 +515,28 @@ class LiveSession:
         first_ms: float | None = None
         while True:
             try:
-                cap = grabber.mailbox.get(timeout=0.03)
+                item = worker.results.get(timeout=0.03)
+                cap, det = item if item is not None else (None, None)
             except KeyboardInterrupt:  # Ctrl-C in the terminal: end the set, keep the result
                 end_reason = "quit"
                 break
             if cap is None:
                 key = self.display.poll()
                 if pain_until is not None and (
-                        key >= 0 or grabber.finished.is_set()
+                        key >= 0 or worker.finished.is_set()
                         or grabber.clock.ms() / 1000.0 >= pain_until):
                     end_reason = "pain_stop"
                     break
-                if grabber.finished.is_set() and not grabber.mailbox.pending:
+                if worker.finished.is_set() and not worker.results.pending:
+                    if worker.error is not None:
+                        raise worker.error
                     if grabber.error:
                         end_reason, message = "camera_lost", grabber.error
                     break
                 action = self._key(key, paused)
             else:
                 self.stats.captured = grabber.mailbox.put_count
-                self.stats.dropped = grabber.mailbox.dropped
+                self.stats.dropped = grabber.mailbox.dropped + worker.results.dropped
                 if first_ms is None:
                     first_ms = cap.t_ms
                 img = cap.frame.rgb.copy() if paused else cap.frame.rgb
@@ -484,10 +545,7 @@ class LiveSession:
                     self.hud.mode = "pain"
                     self.hud.banner = PAIN_STOP_ADVICE
                     self.hud.sub_banner = "press any key to finish"
-                if not paused and pain_until is None:
-                    t0 = time.perf_counter()
-                    det = self.estimator.detect(cap.frame.rgb, cap.t_ms)
-                    self.stats.model_ms.append((time.perf_counter() - t0) * 1000.0)
+                if not paused and pain_until is None and det is not None:
                     raw = det.main
                     now_s = cap.t_ms / 1000.0
                     if mode == "setup":
@@ -521,6 +579,7 @@ class LiveSession:
                         self._event_notice(fb, now_s)
                         if fb.pain_stop and pain_until is None:  # the hands-up gesture
                             pain_until = self._pain(now_s, recorded=True)
+                            worker.skip.set()
                         if self.step.done is not None and pain_until is None \
                                 and self.step.done(self.processor, fb):
                             end_reason = "target_met"
@@ -576,6 +635,7 @@ class LiveSession:
             if action == "pause":
                 paused = not paused
                 grabber.pause(paused)
+                (worker.skip.set if paused else worker.skip.clear)()
                 if paused and last_img is not None:
                     self.hud.paused = True
                     frozen = last_img.copy()
@@ -584,6 +644,7 @@ class LiveSession:
             if action == "pain" and pain_until is None:
                 t = (cap.t_ms if cap is not None else grabber.clock.ms()) / 1000.0
                 pain_until = self._pain(t, recorded=False)
+                worker.skip.set()
                 if paused:
                     paused = False
                     grabber.pause(False)
