@@ -7,6 +7,13 @@ picture and latency cannot build up. A video file given as the camera is paced b
 its own frame rate (:class:`PacedFileSource`) and dropped the same way, so live mode can be run,
 tested and benchmarked without a webcam.
 
+Three threads, each handing the next only its newest item:
+
+* capture (:class:`FrameGrabber`): camera or paced file -> one-slot mailbox;
+* pose (:class:`InferenceWorker`): newest frame -> model -> one-slot mailbox;
+* display (:class:`LiveSession`, the main thread, as GUI toolkits require): smoothing +
+  analyzer, overlay, window, keys, voice. It draws frame k while the model runs on frame k+1.
+
 Each frame gets a capture timestamp from one monotonic session clock (ms): that is what the
 estimator (MediaPipe VIDEO mode, timestamps strictly increasing) and the analyzer see.
 
