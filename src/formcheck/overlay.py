@@ -321,7 +321,8 @@ class LiveAnnotator:
         if fb.pain_stop:
             return  # the pain banner says it
         if fb.cue:
-            text, color = fb.cue, FAULT if fb.faults else ACCENT
+            # red: a fault now; amber: something that just happened (a hold released early)
+            text, color = fb.cue, FAULT if fb.faults else AMBER
         elif notice:
             text, color = notice, AMBER
         elif not fb.pose_found:
