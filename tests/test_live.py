@@ -407,6 +407,10 @@ def test_live_window_end_to_end(xvfb, tmp_path):
         make_analyzer("glute_bridge")
     except ImportError as exc:
         pytest.skip(f"glute_bridge analyzer not available: {exc}")
+    from formcheck.models import find_model
+
+    if find_model("full") is None:
+        pytest.skip("pose model 'full' not found (formcheck models / FORMCHECK_MODEL_DIR)")
     from formcheck.overlay import ACCENT, FAULT, GOOD
 
     out = tmp_path / "result.json"
