@@ -15,7 +15,9 @@ For each model variant, in one run on the same clip:
   (opening the clip, loading the model, every frame, finishing the video) over all frames;
   importing mediapipe (about 1.7 s, once per process) is reported apart as start-up;
 * ratio = end-to-end fps / bare-model fps. Target: >= 0.90 for full with --out-video, peak
-  RSS < 600 MB.
+  RSS < 600 MB;
+* CPU ms/frame (all threads of the process): unlike wall-clock fps it hardly moves when
+  other programs load the machine, so it shows the pipeline's own overhead over the model.
 
 The machine is shared (other processes use the CPUs too), so each measurement is repeated
 (``--repeat``) and the best is reported next to the median.
@@ -36,6 +38,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CLIP = ROOT.parent / "shared" / "sample_videos" / "glute_bridge_01.mp4"
+
+
+def cpu_s() -> float:
+    """CPU time (user + system) of this process, all threads, seconds."""
+    t = os.times()
+    return t.user + t.system
 
 
 def peak_rss_mb() -> float:
@@ -62,6 +70,7 @@ def child_e2e(model: str, clip: str, exercise: str, with_video: bool) -> dict:
     from formcheck.pipeline import AnalysisOptions, analyze_video
 
     import_s = time.perf_counter() - t0
+    c0 = cpu_s()
     opts = AnalysisOptions(exercise=exercise, estimator=EstimatorOptions(model=model))
     marks: list[float] = []
 
@@ -73,9 +82,10 @@ def child_e2e(model: str, clip: str, exercise: str, with_video: bool) -> dict:
         t0 = time.perf_counter()
         analysis = analyze_video(clip, opts, out_video=out, on_progress=progress)
         wall = time.perf_counter() - t0
+        cpu = cpu_s() - c0
         size = os.path.getsize(out) if out else 0
     n = analysis.result.frames
-    return {"frames": n, "wall_s": wall, "fps": n / wall,
+    return {"frames": n, "wall_s": wall, "fps": n / wall, "cpu_ms_per_frame": cpu / n * 1000,
             "steady_fps": (len(marks) - 1) / (marks[-1] - marks[0]),
             "first_frame_s": marks[0] - t0, "import_s": import_s,
             "peak_rss_mb": vm_hwm_mb(), "video_bytes": size}
@@ -136,14 +146,14 @@ def bare_model(frames, model: str):
 
     poses, times = [], []
     with PoseEstimator(EstimatorOptions(model=model)) as est:
-        t_all = time.perf_counter()
+        t_all, c0 = time.perf_counter(), cpu_s()
         for fr in frames:
             t0 = time.perf_counter()
             det = est.detect(fr.rgb, fr.timestamp_ms)
             times.append(time.perf_counter() - t0)
             poses.append(det.main)
-        wall = time.perf_counter() - t_all
-    return poses, times, len(frames) / wall
+        wall, cpu = time.perf_counter() - t_all, cpu_s() - c0
+    return poses, times, len(frames) / wall, cpu / len(frames) * 1000
 
 
 def stage_times(frames, poses, exercise: str, fps: float):
@@ -228,8 +238,8 @@ def main() -> int:
         bare, e2e_v, e2e_n = [], [], []
         best_stage = None
         for r in range(args.repeat):
-            poses, t_inf, fps_bare = bare_model(frames, model)
-            bare.append((fps_bare, t_inf))
+            poses, t_inf, fps_bare, cpu_bare = bare_model(frames, model)
+            bare.append((fps_bare, t_inf, cpu_bare))
             st = stage_times(frames, poses, args.exercise, fps)
             if best_stage is None or sum(map(sum, st.values())) < sum(map(sum, best_stage.values())):
                 best_stage = st
@@ -243,13 +253,16 @@ def main() -> int:
         print(f"  per stage, ms/frame (median): decode {ms(t_dec)} | inference {ms(t_inf)} | "
               f"smoothing {ms(best_stage['smoothing'])} | analysis {ms(best_stage['analysis'])} | "
               f"drawing {ms(best_stage['drawing'])} | encoding {ms(best_stage['encoding'])}")
-        print(f"  bare model (pre-decoded frames):  {fb:6.1f} fps  "
+        cb = min(b[2] for b in bare)
+        print(f"  bare model (pre-decoded frames):  {fb:6.1f} fps  CPU {cb:.1f} ms/frame  "
               f"(runs: {runs([b[0] for b in bare])})")
         for label, best, allr in (("analyze, --out-video (e2e):", bv, e2e_v),
                                   ("analyze, JSON only (e2e):  ", bn, e2e_n)):
             print(f"  {label}       {best['fps']:6.1f} fps  = {best['fps'] / fb:.0%} of bare  "
                   f"(steady {best['steady_fps']:.1f} fps, first frame after "
-                  f"{best['first_frame_s']:.2f} s)  peak RSS {best['peak_rss_mb']:.0f} MB  "
+                  f"{best['first_frame_s']:.2f} s)  CPU "
+                  f"{min(d['cpu_ms_per_frame'] for d in allr):.1f} ms/frame  "
+                  f"peak RSS {best['peak_rss_mb']:.0f} MB  "
                   f"(runs: {runs([d['fps'] for d in allr])})")
         print(f"  start-up (import mediapipe + formcheck): {bv['import_s']:.2f} s per process")
         rows.append((model, fb, bv, bn))

@@ -249,8 +249,9 @@ class AnnotatedVideoSink:
         self._thread.start()
 
     def _run(self) -> None:
-        from .video import VideoWriter
+        from .video import VideoWriter, lower_thread_priority
 
+        lower_thread_priority()
         try:
             while True:
                 item = self._queue.get()

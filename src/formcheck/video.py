@@ -161,6 +161,7 @@ class VideoFileSource:
     def _reader(self) -> None:
         import av
 
+        lower_thread_priority()
         index = 0
         tb = self._stream.time_base
         try:
@@ -357,6 +358,25 @@ class VideoWriter:
             self.close()
         else:
             self.abort()
+
+
+#: niceness added to the decode and encode threads (Linux; per thread). The model's own
+#: threads then get the CPU first when other programs load the machine; on an idle machine
+#: it changes nothing (the model uses one core, these threads the other).
+AUX_THREAD_NICE = 4
+
+
+def lower_thread_priority(steps: int | None = None) -> None:
+    """Raise the calling thread's nice value by ``steps`` (default :data:`AUX_THREAD_NICE`).
+    Best effort: a no-op where per-thread priorities are not available."""
+    steps = AUX_THREAD_NICE if steps is None else steps
+    if steps <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + steps))
+    except OSError:
+        pass
 
 
 def _file_mode() -> int:
