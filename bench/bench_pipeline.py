@@ -8,7 +8,7 @@ For each model variant, in one run on the same clip:
 * stages, each timed alone (ms per frame, median over frames):
   decode (PyAV -> RGB), inference (the model on pre-decoded frames = the *bare model*),
   smoothing (One Euro), analysis (the exercise analyzer), drawing (skeleton + status panel),
-  encoding (H.264, libx264 veryfast, one thread);
+  encoding (H.264 as the annotated video is written: libx264, one thread);
 * end to end: ``pipeline.analyze_video`` as ``formcheck analyze`` runs it (decode thread,
   model + analysis, drawing + encoding thread), with and without ``--out-video``, each in a
   fresh child process so its peak RSS (VmHWM) is its own. Its fps counts the whole call
@@ -128,7 +128,6 @@ def decode_only(clip: Path) -> list[float]:
     times = []
     with av.open(str(clip)) as c:
         s = c.streams.video[0]
-        s.thread_type = "AUTO"
         it = c.decode(s)
         while True:
             t0 = time.perf_counter()
@@ -160,6 +159,7 @@ def stage_times(frames, poses, exercise: str, fps: float):
     from formcheck.checks import EXERCISE_NAMES
     from formcheck.exercises import make_analyzer
     from formcheck.overlay import SkeletonAnnotator, StatusAnnotator
+    from formcheck.pipeline import AnnotatedVideoSink
     from formcheck.smoothing import PoseSmoother
     from formcheck.video import VideoWriter
 
@@ -188,7 +188,8 @@ def stage_times(frames, poses, exercise: str, fps: float):
     t_enc = []
     with tempfile.TemporaryDirectory() as td:
         h, w = drawn[0].shape[:2]
-        with VideoWriter(os.path.join(td, "x.mp4"), fps, (w, h)) as wr:
+        with VideoWriter(os.path.join(td, "x.mp4"), fps, (w, h), crf=AnnotatedVideoSink.CRF,
+                         preset=AnnotatedVideoSink.PRESET) as wr:
             for img in drawn:
                 t0 = time.perf_counter()
                 wr.write(img)

@@ -183,8 +183,9 @@ def test_no_person_in_any_frame(tmp_path, capsys, exercise):
     wall = np.full((240, 320, 3), 180, np.uint8)
     wall[:120] = rng.integers(100, 140, (120, 320, 3), dtype=np.uint8)  # some texture
     f = write_clip(tmp_path / "empty_room.mp4", wall)
-    rc, lines, js, mp4 = analyze(f, tmp_path, exercise, capsys=capsys)
+    rc, _, js, mp4 = analyze(f, tmp_path, exercise, capsys=capsys)
     assert rc == 1
+    assert mp4.is_file()  # complete: every frame, with "No person in view" drawn
     doc = json.loads(js.read_text())
     assert doc["frames"] == 10 and doc["frames_with_pose"] == 0
     assert "no person was found in any frame" in doc["notes"]
@@ -218,6 +219,7 @@ def test_two_people_are_reported(tmp_path, capsys, exercise, bridge_frame):
     f = write_clip(tmp_path / "two.mp4", np.ascontiguousarray(two), n=8)
     rc, lines, js, mp4 = analyze(f, tmp_path, exercise, capsys=capsys)
     assert rc == 0, lines
+    assert mp4.is_file()
     doc = json.loads(js.read_text())
     notes = " ".join(doc["notes"])
     assert "more than one person" in notes, doc["notes"]

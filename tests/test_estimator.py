@@ -95,7 +95,7 @@ def test_golden_file_describes_how_it_was_made(golden):
 def test_bgr_frame_moves_landmarks(golden, need_assets):
     """The margin is meaningful: feeding the wrong channel order changes the answer."""
     frame = decode_frame(CLIP, golden["frame_index"])
-    got, n = landmarks_of(np.ascontiguousarray(frame[:, :, ::-1]))
+    got, _ = landmarks_of(np.ascontiguousarray(frame[:, :, ::-1]))
     if got is None:  # nobody found at all: also a different answer
         return
     d = [np.hypot(got[n]["x"] - r["x"], got[n]["y"] - r["y"]) for n, r in golden["landmarks_px"].items()]

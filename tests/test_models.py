@@ -56,10 +56,9 @@ def test_download_without_expected_hash_checks_the_bundle(tmp_path):
 
 
 def test_download_404_is_one_line_error_and_keeps_nothing(tmp_path):
-    with LoopbackServer() as srv:
-        with pytest.raises(ModelError, match="HTTP 404") as ei:
-            download_model("full", url=srv.url("/missing.task"), dest=tmp_path / "a.task",
-                           log=lambda m: None)
+    with LoopbackServer() as srv, pytest.raises(ModelError, match="HTTP 404") as ei:
+        download_model("full", url=srv.url("/missing.task"), dest=tmp_path / "a.task",
+                       log=lambda m: None)
     assert "\n" not in str(ei.value)
     assert leftovers(tmp_path) == []
 
@@ -191,8 +190,8 @@ def test_models_command_lists_each_variant_and_where(isolated, capsys):
 
 
 def test_models_fetch_unreachable_is_one_line_error(isolated, monkeypatch, capsys):
-    from formcheck.cli import main
     import formcheck.model_download as md
+    from formcheck.cli import main
 
     monkeypatch.setattr(md, "OFFICIAL_URL", refused_url("/pose_landmarker_{v}.task"))
     assert main(["models", "--fetch", "lite"]) == 2

@@ -54,10 +54,9 @@ def test_writer_is_atomic_and_abort_leaves_nothing(tmp_path):
     w.abort()
     assert not target.exists() and list(target.parent.iterdir()) == []
 
-    with pytest.raises(RuntimeError):
-        with VideoWriter(target, 30, (96, 64)) as w:
-            w.write(gradient(0))
-            raise RuntimeError("analysis failed half way")
+    with pytest.raises(RuntimeError), VideoWriter(target, 30, (96, 64)) as w:
+        w.write(gradient(0))
+        raise RuntimeError("analysis failed half way")
     assert list(target.parent.iterdir()) == []
 
 
@@ -131,10 +130,9 @@ def test_file_that_ends_before_its_header_says_is_cut_short(tmp_path):
             self.real.close()
 
     src._container = StopsEarly(src._container)
-    with pytest.raises(VideoError, match="cut short.*20 of the 60"):
-        with src:
-            for _ in src:
-                pass
+    with pytest.raises(VideoError, match="cut short.*20 of the 60"), src:
+        for _ in src:
+            pass
 
 
 def test_variable_frame_rate_timestamps_come_from_the_stream(tmp_path):

@@ -21,10 +21,10 @@ import csv
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
 
 from .models import PROJECT_ROOT
 
@@ -79,8 +79,7 @@ def write_manifest(path: str | os.PathLike, assets: list[Asset], comment: str = 
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", newline="") as f:
-        for line in comment.splitlines():
-            f.write(f"# {line}\n")
+        f.writelines(f"# {line}\n" for line in comment.splitlines())
         w = csv.writer(f, delimiter="\t", lineterminator="\n")
         w.writerow(COLUMNS)
         for a in assets:

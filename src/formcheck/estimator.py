@@ -68,7 +68,7 @@ class PoseEstimator:
         self._landmarker = None
         self._last_ts: int | None = None
 
-    def __enter__(self) -> "PoseEstimator":
+    def __enter__(self) -> PoseEstimator:
         self.open()
         return self
 

@@ -21,8 +21,9 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from .models import OFFICIAL_URL, ModelError, cache_dir, model_filename
 
@@ -52,14 +53,6 @@ def check_bundle(path: str | os.PathLike) -> None:
         raise ModelError(f"{path.name} is not a pose landmarker bundle (missing {', '.join(missing)})")
     if bad is not None:
         raise ModelError(f"{path.name} is corrupt ({bad} fails its CRC check)")
-
-
-def sha256_of(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _copy_with_progress(src: BinaryIO, dst: BinaryIO, total: int | None, desc: str,
