@@ -159,7 +159,7 @@ def stage_times(frames, poses, exercise: str, fps: float):
     from formcheck.checks import EXERCISE_NAMES
     from formcheck.exercises import make_analyzer
     from formcheck.overlay import SkeletonAnnotator, StatusAnnotator
-    from formcheck.pipeline import AnnotatedVideoSink
+    from formcheck.pipeline import AnnotatedVideoWriter
     from formcheck.smoothing import PoseSmoother
     from formcheck.video import VideoWriter
 
@@ -188,8 +188,8 @@ def stage_times(frames, poses, exercise: str, fps: float):
     t_enc = []
     with tempfile.TemporaryDirectory() as td:
         h, w = drawn[0].shape[:2]
-        with VideoWriter(os.path.join(td, "x.mp4"), fps, (w, h), crf=AnnotatedVideoSink.CRF,
-                         preset=AnnotatedVideoSink.PRESET) as wr:
+        with VideoWriter(os.path.join(td, "x.mp4"), fps, (w, h), crf=AnnotatedVideoWriter.CRF,
+                         preset=AnnotatedVideoWriter.PRESET) as wr:
             for img in drawn:
                 t0 = time.perf_counter()
                 wr.write(img)

@@ -223,3 +223,28 @@ def test_two_people_are_reported(tmp_path, capsys, exercise, bridge_frame):
     doc = json.loads(js.read_text())
     notes = " ".join(doc["notes"])
     assert "more than one person" in notes, doc["notes"]
+
+
+def test_failure_half_way_leaves_no_annotated_video(tmp_path, monkeypatch, exercise):
+    """An error while scoring (here: injected at frame 5) reaches the caller, and the
+    annotated video being written is removed rather than left half-written."""
+    from formcheck import pipeline
+    from formcheck.estimator import EstimatorOptions
+
+    f = write_clip(tmp_path / "clip.mp4", np.full((120, 160, 3), 90, np.uint8), n=12)
+    real = pipeline.FrameProcessor.__call__
+    seen = []
+
+    def failing(self, pose, t_ms):
+        seen.append(t_ms)
+        if len(seen) == 5:
+            raise RuntimeError("analyzer bug")
+        return real(self, pose, t_ms)
+
+    monkeypatch.setattr(pipeline.FrameProcessor, "__call__", failing)
+    out = tmp_path / "out" / "annotated.mp4"
+    with pytest.raises(RuntimeError, match="analyzer bug"):
+        pipeline.analyze_video(f, pipeline.AnalysisOptions(exercise, EstimatorOptions()),
+                               out_video=out)
+    assert not out.exists()
+    assert list(out.parent.iterdir()) == []

@@ -165,11 +165,12 @@ def analyze_video(
 ) -> Analysis:
     """Decode, estimate, score and (optionally) write the annotated video, in one pass.
 
-    Three threads share the work so the model (about one core) is never kept waiting:
-    the source decodes ahead in its reader thread, this thread runs the model and the
-    analyzer, and :class:`AnnotatedVideoSink` draws and encodes behind it. Both queues are
-    bounded (a few frames), so memory stays flat whatever the clip's length. If anything
-    fails, the annotated video is not written (its temporary file is removed).
+    Three threads share the work so the model (one core) is never kept waiting: the source
+    decodes ahead in its reader thread; this thread only runs the model; a :class:`_Stage`
+    thread behind it smooths, scores (the exercise analyzer), draws and encodes, in frame
+    order. Both queues are bounded (a few frames), so memory stays flat whatever the clip's
+    length. If anything fails, the annotated video is not written (its temporary file is
+    removed). ``on_progress`` is called from the stage thread.
 
     Raises:
         VideoError: the clip cannot be read, is cut short, or has no frames.
@@ -179,77 +180,74 @@ def analyze_video(
     from .video import VideoError, VideoFileSource
 
     frames: list[FrameFeedback] = []
-    sink: AnnotatedVideoSink | None = None
+    stage: _Stage | None = None
+    writer: AnnotatedVideoWriter | None = None
     n = 0
     try:
         with VideoFileSource(video) as src:
             info = src.info
             proc = FrameProcessor(options.exercise, options.smoothing)
+            if out_video is not None:
+                writer = AnnotatedVideoWriter(
+                    out_video, info.fps, EXERCISE_NAMES.get(options.exercise, options.exercise))
+
+            def score(item) -> None:
+                frame, main = item
+                pose, fb = proc(main, frame.timestamp_ms)
+                if options.keep_frames:
+                    frames.append(fb)
+                if writer is not None:
+                    # decoded into a fresh array per frame: safe to draw on
+                    writer.write(frame.rgb, pose, fb)
+                if on_progress:
+                    on_progress(frame.index + 1, info.frame_count)
+
             with PoseEstimator(options.estimator) as est:
-                if out_video is not None:
-                    sink = AnnotatedVideoSink(
-                        out_video, info.fps,
-                        EXERCISE_NAMES.get(options.exercise, options.exercise))
+                stage = _Stage(score, name="formcheck-score")
                 for frame in src:
                     det = est.detect(frame.rgb, frame.timestamp_ms)
-                    pose, fb = proc(det.main, frame.timestamp_ms)
-                    if options.keep_frames:
-                        frames.append(fb)
-                    if sink is not None:
-                        # decoded into a fresh array per frame: the sink may draw on it
-                        sink.put(frame.rgb, pose, fb)
+                    stage.put((frame, det.main))
                     n += 1
-                    if on_progress:
-                        on_progress(frame.index + 1, info.frame_count)
         if n == 0:
             raise VideoError(f"{video} has no decodable frames")
-        if sink is not None:
-            sink.close()
-            sink = None
+        stage.close()
+        stage = None
+        if writer is not None:
+            writer.close()
+            writer = None
     finally:
-        if sink is not None:
-            sink.abort()
+        if stage is not None:
+            stage.abort()
+        if writer is not None:
+            writer.abort()
     return Analysis(proc.result(), frames, str(video), info.fps, (info.width, info.height))
 
 
-class AnnotatedVideoSink:
-    """Draws the overlay and encodes H.264 in a background thread (bounded queue).
+class _Stage:
+    """One background thread that calls ``handle(item)`` for each item, in order.
 
-    ``put(rgb, pose, feedback)`` hands a frame over (blocking when ``queue_size`` frames are
-    waiting, so memory is bounded); ``close()`` finishes the file and renames it into place;
-    ``abort()`` throws it away. An error in the thread is raised by the next put/close.
-    The file is created on the first frame, with that frame's size (rotation applied).
+    ``put`` blocks while ``queue_size`` items wait (bounded memory, and backpressure on the
+    producer); ``close`` waits until every item is handled; ``abort`` drops what is left.
+    An exception in ``handle`` stops the thread and is raised in the producer by the next
+    ``put`` or by ``close``. The thread runs at a lower priority (see
+    :func:`video.lower_thread_priority`) so the model's threads get the CPU first.
     """
 
     _END = object()
-    #: x264 settings of the annotated video. Measured on glute_bridge_01 (720p, 392 frames,
-    #: 2 shared cores, whole analyze process CPU time): no video 13.5 s, veryfast/crf 23
-    #: 18.7 s (1.2 MB), superfast/23 17.2 s (2.6 MB), ultrafast/28 16.3 s (2.4 MB). The
-    #: model shares two cores with this thread, so the cheapest encoder at an acceptable size
-    #: wins; crf 28 keeps the overlay text and skeleton sharp enough to read.
-    PRESET = "ultrafast"
-    CRF = 28
 
-    def __init__(self, path: str | os.PathLike, fps: float, title: str, queue_size: int = 8):
+    def __init__(self, handle: Callable[[object], None], name: str, queue_size: int = 8):
         import queue
         import threading
 
-        from .overlay import SkeletonAnnotator, StatusAnnotator
-
-        self.path = path
-        self.fps = fps
-        self._skeleton = SkeletonAnnotator()
-        self._status = StatusAnnotator(title)
+        self._handle = handle
         self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
         self._error: BaseException | None = None
         self._abort = threading.Event()
-        self._writer = None
-        self.frames = 0
-        self._thread = threading.Thread(target=self._run, name="formcheck-encode", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        from .video import VideoWriter, lower_thread_priority
+        from .video import lower_thread_priority
 
         lower_thread_priority()
         try:
@@ -257,23 +255,11 @@ class AnnotatedVideoSink:
                 item = self._queue.get()
                 if item is self._END or self._abort.is_set():
                     break
-                rgb, pose, fb = item
-                if self._writer is None:
-                    h, w = rgb.shape[:2]
-                    self._writer = VideoWriter(self.path, self.fps, (w, h), crf=self.CRF,
-                                               preset=self.PRESET)
-                self._skeleton.annotate(rgb, pose, fb)
-                self._status.annotate(rgb, fb)
-                self._writer.write(rgb)
-                self.frames += 1
-            if self._writer is not None and not self._abort.is_set():
-                self._writer.close()
+                self._handle(item)
         except BaseException as exc:  # handed to the producer thread, which raises it
             self._error = exc
             self._abort.set()
         finally:
-            if self._abort.is_set() and self._writer is not None:
-                self._writer.abort()
             # unblock a producer waiting on a full queue
             while not self._queue.empty():
                 try:
@@ -281,21 +267,21 @@ class AnnotatedVideoSink:
                 except Exception:  # queue.Empty: raced with the producer
                     break
 
-    def put(self, rgb, pose: Pose | None, feedback: FrameFeedback) -> None:
+    def put(self, item) -> None:
         import queue
 
         while True:
             if self._error is not None:
                 raise self._error
             try:
-                self._queue.put((rgb, pose, feedback), timeout=0.1)
+                self._queue.put(item, timeout=0.1)
                 return
             except queue.Full:
                 if not self._thread.is_alive():
-                    raise RuntimeError("the video writer thread stopped")
+                    raise RuntimeError(f"the {self._thread.name} thread stopped") from None
 
     def close(self) -> None:
-        """Wait for every frame to be encoded and move the file into place."""
+        """Wait until every item put so far is handled; raise the thread's error if any."""
         import queue
 
         while self._thread.is_alive():
@@ -307,19 +293,101 @@ class AnnotatedVideoSink:
         self._thread.join()
         if self._error is not None:
             raise self._error
-        if self.frames == 0:
-            from .video import VideoError
-
-            raise VideoError(f"no frames were written to {self.path}")
 
     def abort(self) -> None:
-        """Stop and delete the partial file."""
+        """Stop after the item being handled; drop the rest."""
         self._abort.set()
         try:
             self._queue.put_nowait(self._END)
         except Exception:  # queue full: the thread sees the abort flag on its next item
             pass
         self._thread.join(timeout=10)
+
+
+class AnnotatedVideoWriter:
+    """Draws the overlay on frames and encodes them to an H.264 mp4, atomically.
+
+    The file is created on the first frame, with that frame's size (rotation applied);
+    ``close()`` moves it into place, ``abort()`` deletes it.
+    """
+
+    #: x264 settings of the annotated video. Measured on glute_bridge_01 (720p, 392 frames,
+    #: 2 shared cores, whole analyze process CPU time): no video 13.5 s, veryfast/crf 23
+    #: 18.7 s (1.2 MB), superfast/23 17.2 s (2.6 MB), ultrafast/28 16.3 s (2.4 MB). The
+    #: model shares two cores with this work, so the cheapest encoder at an acceptable size
+    #: wins; crf 28 keeps the overlay text and skeleton sharp enough to read.
+    PRESET = "ultrafast"
+    CRF = 28
+
+    def __init__(self, path: str | os.PathLike, fps: float, title: str):
+        from .overlay import SkeletonAnnotator, StatusAnnotator
+
+        self.path = path
+        self.fps = fps
+        self._skeleton = SkeletonAnnotator()
+        self._status = StatusAnnotator(title)
+        self._writer = None
+        self.frames = 0
+
+    def write(self, rgb, pose: Pose | None, feedback: FrameFeedback) -> None:
+        """Draw on ``rgb`` (in place) and encode it."""
+        from .video import VideoWriter
+
+        if self._writer is None:
+            h, w = rgb.shape[:2]
+            self._writer = VideoWriter(self.path, self.fps, (w, h), crf=self.CRF,
+                                       preset=self.PRESET)
+        self._skeleton.annotate(rgb, pose, feedback)
+        self._status.annotate(rgb, feedback)
+        self._writer.write(rgb)
+        self.frames += 1
+
+    def close(self) -> None:
+        if self._writer is None:
+            from .video import VideoError
+
+            raise VideoError(f"no frames were written to {self.path}")
+        self._writer.close()
+        self._writer = None
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.abort()
+            self._writer = None
+
+
+class AnnotatedVideoSink:
+    """:class:`AnnotatedVideoWriter` in a background thread (for a caller that scores frames
+    itself, e.g. a live loop): ``put(rgb, pose, feedback)`` hands a frame over, blocking while
+    ``queue_size`` frames wait; ``close()`` finishes the file; ``abort()`` throws it away.
+    An error in the thread is raised by the next put/close."""
+
+    PRESET = AnnotatedVideoWriter.PRESET
+    CRF = AnnotatedVideoWriter.CRF
+
+    def __init__(self, path: str | os.PathLike, fps: float, title: str, queue_size: int = 8):
+        self._out = AnnotatedVideoWriter(path, fps, title)
+        self._stage = _Stage(lambda item: self._out.write(*item), name="formcheck-encode",
+                             queue_size=queue_size)
+
+    @property
+    def frames(self) -> int:
+        return self._out.frames
+
+    def put(self, rgb, pose: Pose | None, feedback: FrameFeedback) -> None:
+        self._stage.put((rgb, pose, feedback))
+
+    def close(self) -> None:
+        try:
+            self._stage.close()
+        except BaseException:
+            self._out.abort()
+            raise
+        self._out.close()
+
+    def abort(self) -> None:
+        self._stage.abort()
+        self._out.abort()
 
 
 def result_document(analysis: Analysis, extra: dict | None = None) -> dict:
