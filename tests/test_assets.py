@@ -190,3 +190,26 @@ def test_fetch_command_failure_exit_status(tmp_path, monkeypatch, capsys):
     assert main(["fetch", "--samples", "--shared", str(tmp_path / "none"), "--no-download"]) == 1
     err = capsys.readouterr().err
     assert "clip.mp4" in err and "Traceback" not in err
+
+
+@pytest.mark.clips
+def test_gif_conversion_reproduces_a_labelled_clips_timing(samples, tmp_path):
+    """cat_cow_01 was converted from a GIF whose frames show for 0.5 s, one for 1.0 s: a GIF
+    rebuilt from it and converted again gives the same frame times (labels stay aligned)."""
+    from PIL import Image
+
+    from formcheck.assets import gif_to_mp4
+    from formcheck.video import VideoFileSource
+
+    with VideoFileSource(samples / "cat_cow_01.mp4") as src:
+        frames = list(src)
+    t = [round(f.timestamp_ms) for f in frames]
+    durations = [b - a for a, b in zip(t, t[1:])] + [500]
+    imgs = [Image.fromarray(f.rgb) for f in frames]
+    gif = tmp_path / "cat_cow.gif"
+    imgs[0].save(gif, save_all=True, append_images=imgs[1:], duration=durations, loop=0)
+    out = tmp_path / "cat_cow_01.mp4"
+    assert gif_to_mp4(gif, out) == len(frames)
+    with VideoFileSource(out) as src:
+        again = [round(f.timestamp_ms) for f in src]
+    assert again == t
