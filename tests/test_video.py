@@ -202,3 +202,12 @@ def test_finished_video_is_readable_by_others_like_any_new_file(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert f.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_queues_hold_fewer_frames_of_a_large_video():
+    from formcheck.video import frames_within_budget
+
+    assert frames_within_budget(1280, 720) == 8
+    assert frames_within_budget(1920, 1080) == 5
+    assert frames_within_budget(3840, 2160) == 2  # 4K: 50 MB waiting, not 200 MB
+    assert frames_within_budget(320, 240) == 8

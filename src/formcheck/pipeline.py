@@ -177,7 +177,7 @@ def analyze_video(
         ModelError: the pose model cannot be found or loaded.
     """
     from .estimator import PoseEstimator
-    from .video import VideoError, VideoFileSource
+    from .video import VideoError, VideoFileSource, frames_within_budget
 
     frames: list[FrameFeedback] = []
     stage: _Stage | None = None
@@ -203,7 +203,8 @@ def analyze_video(
                     on_progress(frame.index + 1, info.frame_count)
 
             with PoseEstimator(options.estimator) as est:
-                stage = _Stage(score, name="formcheck-score")
+                stage = _Stage(score, name="formcheck-score",
+                               queue_size=frames_within_budget(info.width, info.height))
                 for frame in src:
                     det = est.detect(frame.rgb, frame.timestamp_ms)
                     stage.put((frame, det.main))
