@@ -30,7 +30,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..geometry import floor_angle_from_points
+from ..geometry import deviation_from_line_deg, floor_angle_from_points
 from ..pose import Landmark, Pose, side_landmark
 from ..results import FaultSpan
 from ..view import body_yaw_deg
@@ -107,13 +107,9 @@ def offset_above_line(p: Point, a: Point, b: Point, up: Point) -> float:
 
 
 def bend_above_line(p: Point, a: Point, b: Point, up: Point) -> float:
-    """``180 - angle(a, p, b)``, positive when p lies on the ``up`` side of the line a-b.
-
-    Like geometry.deviation_from_line_deg, but the side is taken from p's perpendicular offset
-    to the line, not from p relative to the segment's midpoint along ``up``: for a sloping line
-    (shoulder to raised knee) a hip below the line can still be above the midpoint."""
-    bend = 180.0 - angle3(a, p, b)
-    return bend if offset_above_line(p, a, b, up) >= 0 else -bend
+    """``180 - angle(a, p, b)``, positive when p lies on the ``up`` side of the line a-b
+    (scalar form of :func:`formcheck.geometry.deviation_from_line_deg`)."""
+    return float(deviation_from_line_deg(p, a, b, up))
 
 
 def feet_floor_deg(pose: Pose, min_vis: float = 0.3) -> float:
