@@ -24,9 +24,9 @@ import sys
 import time
 from pathlib import Path
 
-import formcheck.live as live  # first: loads OpenCV before PyAV (see formcheck.live)
-
 import numpy as np
+
+import formcheck.live as live  # first: loads OpenCV before PyAV (see formcheck.live)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CLIP = Path(os.environ.get("FORMCHECK_SHARED", ROOT.parent / "shared")) \

@@ -14,8 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.batch import (BatchError, ClipOptions, clip_names, collect_inputs, run_batch,
-                             scores_csv)
+from formcheck.batch import (
+    BatchError,
+    ClipOptions,
+    clip_names,
+    collect_inputs,
+    run_batch,
+    scores_csv,
+)
 from formcheck.cli import main
 
 # tiny clips: 4, 6 and 3 frames

@@ -9,8 +9,6 @@ import pytest
 from formcheck.cli import main
 from formcheck.evaluate import load_labels
 
-from .conftest import SAMPLES
-
 
 def _one_clip_labels(tmp_path, body: str):
     path = tmp_path / "labels.toml"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from formcheck.cli import main
@@ -44,7 +44,7 @@ def test_path_override_env_then_xdg(monkeypatch, tmp_path):
 
 def test_append_and_load_roundtrip_skips_broken_lines(tmp_path):
     path = tmp_path / "sub" / "h.jsonl"
-    t = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    t = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     rec = session_record([bridge_result(3, 1, holds=[(5.2, 4.9)], faults=["hips_too_low"])],
                          mode="live", source="camera:0", started=t, end_reason="quit")
     append_session(rec, path)
@@ -64,7 +64,7 @@ def test_append_and_load_roundtrip_skips_broken_lines(tmp_path):
 
 def test_progress_over_days_and_recurring_faults(tmp_path):
     path = tmp_path / "h.jsonl"
-    day1 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    day1 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     sessions = [
         (day1, bridge_result(2, 3, holds=[(3.0, 2.0)], faults=["hips_too_low", "too_fast"])),
         (day1 + timedelta(hours=8), bridge_result(3, 2, faults=["hips_too_low"])),
@@ -94,7 +94,7 @@ def test_history_cli(tmp_path, capsys):
     assert main(["history", "--file", str(path)]) == 0
     assert "No sessions recorded yet" in capsys.readouterr().out
     append_session(session_record([bridge_result(4, 0)], mode="routine", source="camera:0",
-                                  started=datetime.now(timezone.utc), end_reason="completed"),
+                                  started=datetime.now(UTC), end_reason="completed"),
                    path)
     assert main(["history", "--file", str(path), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 import numpy as np
@@ -315,9 +316,9 @@ def test_camera_lost_saves_what_was_recorded(tmp_path):
 
 
 def time_started():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def test_camera_that_cannot_be_opened_is_a_clear_error(tmp_path):

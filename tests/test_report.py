@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.pipeline import Analysis, result_document
+from formcheck.pipeline import Analysis
 from formcheck.report import batch_report_html, write_batch_report, write_clip_report
 from formcheck.results import ExerciseResult, FaultSpan, FrameFeedback, Hold, Rep
 

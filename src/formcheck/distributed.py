@@ -18,7 +18,7 @@ workload needs.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .batch import BatchError, ClipOptions, ClipOutcome, Job, _short_error, score_one
 

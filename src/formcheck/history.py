@@ -19,10 +19,10 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable
 
 from .checks import EXERCISE_IDS, EXERCISE_NAMES
 from .results import ExerciseResult
@@ -71,7 +71,7 @@ def exercise_entry(res: ExerciseResult) -> dict:
 def session_record(results: Iterable[ExerciseResult], *, mode: str, source: str,
                    started: datetime, end_reason: str,
                    ended: datetime | None = None) -> dict:
-    ended = ended or datetime.now(timezone.utc)
+    ended = ended or datetime.now(UTC)
     return {
         "schema": SCHEMA,
         "started": started.isoformat(timespec="seconds"),
@@ -143,7 +143,7 @@ def progress(history: History, exercise: str | None = None,
              days: int | None = None, today: datetime | None = None
              ) -> dict[str, dict[str, DayStats]]:
     """exercise -> day (YYYY-MM-DD, local date of the session start) -> DayStats."""
-    today = today or datetime.now(timezone.utc)
+    today = today or datetime.now(UTC)
     out: dict[str, dict[str, DayStats]] = defaultdict(dict)
     for rec in history.records:
         try:

@@ -28,10 +28,11 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator, Protocol
+from typing import Protocol
 
 # OpenCV must be loaded before PyAV: when PyAV's bundled libraries load first, OpenCV's Qt
 # window (namedWindow) hangs forever on X11 (measured here: `import av, cv2; namedWindow`
@@ -50,9 +51,9 @@ from .checks import (
 )
 from .pose import Pose
 from .results import ExerciseResult, FrameFeedback
-from .voice import VoiceUnavailable
 from .video import Frame, VideoError, VideoInfo
 from .view import classify_view
+from .voice import VoiceUnavailable
 
 # ---- where to put the camera ------------------------------------------------------------------
 
@@ -163,7 +164,7 @@ class PacedFileSource:
         self._paused = threading.Event()
         self._stop = threading.Event()
 
-    def __enter__(self) -> "PacedFileSource":
+    def __enter__(self) -> PacedFileSource:
         self._src.__enter__()
         return self
 
@@ -216,7 +217,7 @@ class FrameGrabber:
         self._last_ms = -1.0
         self._thread = threading.Thread(target=self._run, name="formcheck-capture", daemon=True)
 
-    def start(self) -> "FrameGrabber":
+    def start(self) -> FrameGrabber:
         self._thread.start()
         return self
 
@@ -270,7 +271,7 @@ class InferenceWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="formcheck-pose", daemon=True)
 
-    def start(self) -> "InferenceWorker":
+    def start(self) -> InferenceWorker:
         self._thread.start()
         return self
 
@@ -843,7 +844,7 @@ def run_live(opts: LiveOptions, out=sys.stdout) -> int:
 
     validate_exercise(opts.exercise)
     print(DISCLAIMER, file=out)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     voice = make_voice(opts.voice)  # before the camera: a missing espeak-ng leaves nothing open
     try:
         source, desc = open_camera(opts.camera)

@@ -6,9 +6,10 @@ typing, so analyzers, reports and tests run without a model.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -142,7 +143,7 @@ class Pose:
         visibility: Any = None,
         num_people: int = 1,
         pixels: bool = False,
-    ) -> "Pose":
+    ) -> Pose:
         """Build a pose from plain arrays (tests, landmark tables, caches).
 
         ``image`` is (33, 2) or (33, 3); with ``pixels=True`` x, y are pixels and are
@@ -175,7 +176,7 @@ class Pose:
         timestamp_ms: float,
         image_size: tuple[int, int],
         num_people: int = 1,
-    ) -> "Pose":
+    ) -> Pose:
         """Build a pose from one entry of ``PoseLandmarkerResult.pose_landmarks`` (and the
         matching ``pose_world_landmarks`` entry). Read by attribute (x, y, z, visibility),
         so this module does not import mediapipe."""
@@ -191,7 +192,7 @@ class Pose:
         return cls(image, world, vis, float(timestamp_ms), tuple(image_size), num_people)
 
     @classmethod
-    def from_row(cls, row: NDArray[np.floating], image_size: tuple[int, int]) -> "Pose":
+    def from_row(cls, row: NDArray[np.floating], image_size: tuple[int, int]) -> Pose:
         """Inverse of :meth:`as_row`: one flat row of a landmark table."""
         row = np.asarray(row, dtype=np.float64)
         if row.shape != (ROW_SIZE,):

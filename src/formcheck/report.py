@@ -18,8 +18,9 @@ import base64
 import html
 import io
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from .checks import DISCLAIMER, EXERCISE_NAMES, START_POSITION_CUES
 from .live import (
@@ -203,7 +203,7 @@ def main_routine(args) -> int:
     if args.step_seconds:
         steps = tuple(replace(s, max_s=args.step_seconds) for s in steps)
     print(DISCLAIMER)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     try:
         voice = make_voice(not args.no_voice)
     except VoiceUnavailable as exc:

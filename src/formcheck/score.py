@@ -41,8 +41,9 @@ the time -> 100 * (0.25 + 0.35) = 60. A hold of 20 s with 10 s in good form and 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 #: duration (s) charged for an event-type fault span of zero length
 EVENT_S = 1.0

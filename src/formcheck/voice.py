@@ -21,9 +21,10 @@ import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -137,7 +138,7 @@ class Voice:
         self._thread = threading.Thread(target=self._run, name="formcheck-voice", daemon=True)
         self._thread.start()
 
-    def __enter__(self) -> "Voice":
+    def __enter__(self) -> Voice:
         return self
 
     def __exit__(self, *exc) -> None:
