@@ -23,5 +23,5 @@ fi
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test]"
+.venv/bin/python -m pip install -q -c requirements.lock -e ".[test]"
 echo "formcheck installed in .venv ($(.venv/bin/formcheck --version))"
