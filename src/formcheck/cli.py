@@ -127,6 +127,8 @@ def cmd_analyze(args) -> int:
         estimator=EstimatorOptions(model=args.model, model_path=args.model_path),
         smoothing=None if args.no_smoothing else OneEuroParams(),
     )
+    if not args.quiet:
+        print(DISCLAIMER, file=sys.stderr)
     bar, update = _progress(not args.quiet, video.name)
     try:
         analysis = analyze_path(video, opts, out_video=args.out_video, on_progress=update)
@@ -144,7 +146,6 @@ def cmd_analyze(args) -> int:
         except OSError as exc:
             raise UserError(f"cannot write {args.report}: {exc.strerror or exc}") from None
     if not args.quiet:
-        print(DISCLAIMER, file=sys.stderr)
         print(format_summary(doc))
     if analysis.result.frames_with_pose == 0:
         print(f"{video}: no person was found in any frame", file=sys.stderr)

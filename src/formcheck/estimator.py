@@ -11,6 +11,8 @@ queue (which would let results lag behind the person).
 from __future__ import annotations
 
 import os
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +69,7 @@ class PoseEstimator:
         self.model_path: Path = resolve_model(options.model, options.model_path)
         self._landmarker = None
         self._last_ts: int | None = None
+        self._warm = False
 
     def __enter__(self) -> PoseEstimator:
         self.open()
@@ -93,11 +96,13 @@ class PoseEstimator:
             output_segmentation_masks=False,
         )
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(opts)
+            with _quiet_native_stderr():
+                self._landmarker = vision.PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as exc:
             why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"cannot load pose model {self.model_path}: {why}") from None
         self._last_ts = None
+        self._warm = False
 
     def close(self) -> None:
         if self._landmarker is not None:
@@ -118,7 +123,12 @@ class PoseEstimator:
         if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        result = self._landmarker.detect_for_video(image, ts)
+        if self._warm:
+            result = self._landmarker.detect_for_video(image, ts)
+        else:  # the first call initialises TFLite, which logs to the C stderr
+            with _quiet_native_stderr():
+                result = self._landmarker.detect_for_video(image, ts)
+            self._warm = True
         h, w = rgb.shape[:2]
         n = len(result.pose_landmarks)
         poses = tuple(
@@ -132,6 +142,31 @@ class PoseEstimator:
             for i in range(n)
         )
         return Detection(poses, _largest(poses))
+
+
+@contextmanager
+def _quiet_native_stderr():
+    """Silence what TFLite and glog write straight to file descriptor 2 while a model is
+    loaded and first run ("Created TensorFlow Lite XNNPACK delegate", alignment warnings):
+    noise for a user. Python exceptions still propagate. FORMCHECK_VERBOSE=1 keeps it all."""
+    if os.environ.get("FORMCHECK_VERBOSE"):
+        yield
+        return
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # stderr replaced (e.g. captured)
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _largest(poses: tuple[Pose, ...]) -> Pose | None:
