@@ -165,7 +165,7 @@ def stage_times(frames, poses, exercise: str, fps: float):
 
     sm = PoseSmoother()
     t_smooth, smoothed = [], []
-    for fr, p in zip(frames, poses):
+    for p in poses:
         t0 = time.perf_counter()
         smoothed.append(sm.update(p))
         t_smooth.append(time.perf_counter() - t0)
@@ -238,7 +238,7 @@ def main() -> int:
     for model in args.models:
         bare, e2e_v, e2e_n = [], [], []
         best_stage = None
-        for r in range(args.repeat):
+        for _ in range(args.repeat):
             poses, t_inf, fps_bare, cpu_bare = bare_model(frames, model)
             bare.append((fps_bare, t_inf, cpu_bare))
             st = stage_times(frames, poses, args.exercise, fps)

@@ -29,7 +29,9 @@ def _score(label):
 def test_reps_within_tolerance(samples, label):
     s = _score(label)
     assert s.error is None, s.error
-    assert s.reps_ok, f"{label.file}: expected {label.reps} +- {label.reps_tolerance} reps, found {s.reps_found}"
+    assert s.reps_ok, (
+        f"{label.file}: expected {label.reps} +- {label.reps_tolerance} reps, found {s.reps_found}"
+    )
 
 
 @pytest.mark.clips

@@ -120,7 +120,10 @@ def summarize(scores: list[ClipScore]) -> Summary:
 
 
 def format_table(scores: list[ClipScore]) -> str:
-    header = f"{'clip':<22} {'exercise':<14} {'reps exp/found':<15} {'faults missed':<28} {'false alarms':<28} reported"
+    header = (
+        f"{'clip':<22} {'exercise':<14} {'reps exp/found':<15} {'faults missed':<28} "
+        f"{'false alarms':<28} reported"
+    )
     lines = [header, "-" * len(header)]
     for s in scores:
         if s.error:

@@ -10,9 +10,9 @@ Two entry points share the same per-frame step (:class:`FrameProcessor`):
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 from numpy.typing import NDArray
@@ -82,7 +82,7 @@ class PoseTrack:
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "PoseTrack":
+    def load(cls, path: str | os.PathLike) -> PoseTrack:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
             w, h = (int(v) for v in z["image_size"])

@@ -4,9 +4,9 @@ spine up, pelvis tucked, head down), moving slowly with the breath. Camera at th
 **Spine proxy.** There are no spine landmarks. The proxy is the **head pitch relative to the
 trunk**: the signed angle of the shoulder->ear segment against the hip->shoulder line
 (:func:`~formcheck.exercises.quadruped.pitch_deg`; midpoints of the left and right landmarks,
-which read a level head as ~0 where the near side alone read +18 on cat_cow_03), positive when the head is raised (cow),
-negative when it is tucked (cat). In cat-cow the neck moves with the spine, and it is the
-largest change the landmarks show: cat_cow_01 goes from -31 deg (cat) through -2..-13
+which read a level head as ~0 where the near side alone read +18 on cat_cow_03), positive when
+the head is raised (cow), negative when it is tucked (cat). In cat-cow the neck moves with the
+spine, and it is the largest change the landmarks show: cat_cow_01 goes from -31 deg (cat) through -2..-13
 (neutral) to +30 (cow), cat_cow_03 from +8.5 (cow) through 0 to -37.5 (cat). The trunk line's
 own tilt moves with it (+6 deg from cat to cow in both clips) and is reported as
 ``trunk_elev``, but it depends on arm and thigh lengths, so it is not used for counting.

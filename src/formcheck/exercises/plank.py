@@ -6,8 +6,9 @@ near elbow and wrist: forearm or hand) and the toes (``foot_index``), clamped to
 :mod:`formcheck.exercises.quadruped`). The knee's height above that line, in trunk lengths
 (shoulder-hip distance), tells the variant: the knee joint centre sits a few centimetres above
 the mat when the knee is down (modified), and 0.27-0.46 trunk lengths up on the toes (all full
-planks in the clips); in between, a straight knee (a full plank with sagging hips) stays full. In a modified plank the floor is refitted through the front contact and
-the knee (the feet may be lifted). The variant of the clip is the majority over its hold frames.
+planks in the clips); in between, a straight knee (a full plank with sagging hips) stays full.
+In a modified plank the floor is refitted through the front contact and the knee (the feet may
+be lifted). The variant of the clip is the majority over its hold frames.
 
 **Hip line.** ``hip_dev`` is the angle at the shoulder between the shoulder->knee (modified) or
 shoulder->ankle (full) line and the shoulder->hip segment, positive when the hip is above the
