@@ -21,6 +21,14 @@ import numpy as np
 
 from .pose import Landmark, Pose
 
+#: wrong_view for exercises that need a side view: body yaw below this (deg) is a front/back
+#: view. Measured on the labelled clips: every side clip 61-88 deg (bird_dog_03 61, plank_05
+#: oblique 67-80), knee_to_chest_01 (from above, oblique) 44-50, the frontal end of sitting_01
+#: (labelled wrong_view) 24-37.
+WRONG_VIEW_MAX_YAW_DEG = 40.0
+#: ... sustained this long (s): turning toward the camera for a moment is not a wrong view
+WRONG_VIEW_MIN_S = 1.0
+
 L_SH, R_SH = Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER
 L_HIP, R_HIP = Landmark.LEFT_HIP, Landmark.RIGHT_HIP
 

@@ -33,7 +33,7 @@ import numpy as np
 from ..geometry import deviation_from_line_deg, floor_angle_from_points
 from ..pose import Landmark, Pose, side_landmark
 from ..results import FaultSpan
-from ..view import body_yaw_deg
+from ..view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
 from .base import Analyzer, FrameEval
 
 Point = tuple[float, float]
@@ -140,12 +140,10 @@ class LyingParams:
     #: trunk lengths on the supine clips; face down (plank, all fours, a deadlift's bottom)
     #: it is 0.07-0.21 below on every other labelled clip. Checked only where both are seen.
     face_up_min: float = 0.0
-    #: wrong_view: body yaw (formcheck.view, 90 = pure side view) below this is a front/back
-    #: view. Side clips measure 61-86 deg, knee_to_chest_01 (from above, oblique) 44-50, and
-    #: the labelled frontal end of sitting_01 35 deg.
-    front_view_max_yaw_deg: float = 40.0
-    #: ... sustained this long (turning over or reaching for the camera is not a wrong view)
-    wrong_view_min_s: float = 1.0
+    #: wrong_view: a front/back view (yaw below this, deg) sustained this long (s); the
+    #: evidence for both numbers is in formcheck.view
+    front_view_max_yaw_deg: float = WRONG_VIEW_MAX_YAW_DEG
+    wrong_view_min_s: float = WRONG_VIEW_MIN_S
     #: holds and lowering speed are timed only when frames are at most this far apart
     #: (median): GIF-derived clips at 3.33 fps (0.3 s) cannot time a 3 s hold to the label's
     #: satisfaction (pelvic_tilt_03, knee_to_chest_01 mark hold_too_short unmeasurable).

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..geometry import floor_angle_from_points
 from ..pose import Landmark, Pose, side_landmark
-from ..view import body_yaw_deg
+from ..view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
 from .base import Analyzer, FrameEval
 
 Point = tuple[float, float]
@@ -202,12 +202,10 @@ class FloorContext:
 class FloorParams:
     """Numbers shared by the face-down floor exercises (each exercise's Params embeds a copy)."""
 
-    #: wrong_view: body yaw (formcheck.view, 90 = pure side view) below this is a front/back
-    #: view. Side clips of these exercises measure 61-88 deg (bird_dog_03 61, plank_05
-    #: oblique 67-80); the labelled frontal end of sitting_01 measures 35.
-    front_view_max_yaw_deg: float = 40.0
-    #: ... sustained this long (turning toward the camera for a moment is not a wrong view)
-    wrong_view_min_s: float = 1.0
+    #: wrong_view: a front/back view (yaw below this, deg) sustained this long (s); the
+    #: evidence for both numbers is in formcheck.view
+    front_view_max_yaw_deg: float = WRONG_VIEW_MAX_YAW_DEG
+    wrong_view_min_s: float = WRONG_VIEW_MIN_S
     #: too_fast is already "sustained over 0.2 s" (the base's window); it needs only a few
     #: frames more to be reported, or a limb flung up in 0.3 s would go unnoticed
     too_fast_min_on_s: float = 0.1

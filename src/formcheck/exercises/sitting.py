@@ -30,7 +30,7 @@ import numpy as np
 
 from ..geometry import joint_angle
 from ..pose import Landmark, Pose, side_landmark
-from ..view import body_yaw_deg
+from ..view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
 from .base import Analyzer, FrameEval
 
 _MIN = 60.0
@@ -62,10 +62,10 @@ class SittingParams:
     heel_up_deg: float = 25.0
     #: out-of-plane angle (view.body_yaw_deg, 90 = side) below which the camera sees the
     #: front/back: lean and knee angles cannot be read (sitting_01 frontal end: 24-37 deg;
-    #: side part 57-85 deg).
-    front_max_yaw_deg: float = 40.0
+    #: side part 57-85 deg); shared with the floor exercises, see formcheck.view
+    front_max_yaw_deg: float = WRONG_VIEW_MAX_YAW_DEG
     #: wrong_view must last this long (turning to the desk for a moment is fine)
-    wrong_view_s: float = 1.0
+    wrong_view_s: float = WRONG_VIEW_MIN_S
     #: seated: thigh within this many degrees of horizontal (world landmarks)...
     seated_thigh_max_deg: float = 45.0
     #: ...and the trunk at least this far above horizontal (not lying)
