@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
 from formcheck.exercises.base import Analyzer, FaultTracker, FrameEval, HoldTimer, Hysteresis
@@ -100,3 +101,23 @@ def test_event_fault_cue_is_shown_for_a_few_seconds_after_the_event():
 def test_analyzer_rejects_params_of_another_exercise():
     with pytest.raises(ValueError, match="expects"):
         _EventAnalyzer(params=object())
+
+
+def test_windowed_share_forgets_samples_older_than_the_window():
+    from formcheck.exercises.base import WindowedShare
+
+    w = WindowedShare(window_s=1.0)
+    shares = [w.update(i / 10, i < 5) for i in range(20)]  # hidden for the first 0.5 s
+    assert shares[4] == 1.0
+    assert shares[9] == pytest.approx(0.5)
+    assert shares[-1] == 0.0
+
+
+def test_frame_clock_reports_median_spacing():
+    from formcheck.exercises.base import FrameClock
+
+    clock = FrameClock(n=5)
+    assert np.isnan(clock.dt)
+    for t in (0.0, 0.3, 0.6, 0.9, 2.0, 2.3):
+        clock.tick(t)
+    assert clock.dt == pytest.approx(0.3)

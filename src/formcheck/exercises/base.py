@@ -15,7 +15,9 @@ threshold does not flicker a fault on and off.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
+from collections import deque
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -534,3 +536,36 @@ class Hysteresis:
         else:
             self._pending_since = None
         return self.state
+
+
+class FrameClock:
+    """Median spacing (s) of the last ``n`` frames, to know whether timing checks are possible
+    (a 3 fps GIF cannot time a 3 s hold or a 0.2 s speed window)."""
+
+    def __init__(self, n: int = 15):
+        self._dts: deque[float] = deque(maxlen=n)
+        self._last: float | None = None
+
+    def tick(self, t_s: float) -> None:
+        if self._last is not None and t_s > self._last:
+            self._dts.append(t_s - self._last)
+        self._last = t_s
+
+    @property
+    def dt(self) -> float:
+        return float(np.median(self._dts)) if self._dts else math.nan
+
+
+class WindowedShare:
+    """Share of True among the samples of the last ``window_s`` seconds (e.g. how often a
+    limb was hidden: MediaPipe flickers on occluded or cropped limbs)."""
+
+    def __init__(self, window_s: float):
+        self.window_s = window_s
+        self._samples: deque[tuple[float, bool]] = deque()
+
+    def update(self, t_s: float, flag: bool) -> float:
+        self._samples.append((t_s, flag))
+        while self._samples and t_s - self._samples[0][0] > self.window_s:
+            self._samples.popleft()
+        return sum(f for _, f in self._samples) / len(self._samples)

@@ -22,7 +22,6 @@ Image angles (side view) are measured on the side nearer the camera.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +30,7 @@ from ..geometry import angle_from_vertical, joint_angle, wrap_deg
 from ..pose import Landmark, Pose, side_landmark
 from ..results import FaultSpan, Rep
 from ..view import body_yaw_deg
-from .base import Analyzer, FrameEval
+from .base import Analyzer, FrameEval, WindowedShare
 from .sitting import seen
 
 
@@ -93,7 +92,7 @@ class LiftingAnalyzer(Analyzer):
 
     def reset(self) -> None:
         super().reset()
-        self._hidden: deque[tuple[float, bool]] = deque()
+        self._hidden = WindowedShare(self.params.hidden_window_s)
         self._phase = "unknown"  # standing | low | rising | unknown
         self._bottom: list[tuple[float, float, float, float]] = []  # (t, hip, trunk, knee)
         self._rise_faults: set[str] = set()
@@ -122,10 +121,7 @@ class LiftingAnalyzer(Analyzer):
 
         # lower legs hidden (rolling share; MediaPipe flickers on occluded shins)
         legs_seen = seen(pose, [lm("ankle")], vt) and seen(pose, [lm("knee")], vt)
-        self._hidden.append((t_s, not legs_seen))
-        while self._hidden and t_s - self._hidden[0][0] > p.hidden_window_s:
-            self._hidden.popleft()
-        share = sum(h for _, h in self._hidden) / len(self._hidden)
+        share = self._hidden.update(t_s, not legs_seen)
         sig["legs_hidden_share"] = share
         ev.checks["not_visible"] = bool(share >= p.hidden_share)
 

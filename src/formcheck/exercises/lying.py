@@ -24,17 +24,14 @@ per-frame budget (< 0.5 ms).
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 from typing import ClassVar
-
-import numpy as np
 
 from ..geometry import deviation_from_line_deg, floor_angle_from_points
 from ..pose import Landmark, Pose, side_landmark
 from ..results import FaultSpan
 from ..view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
-from .base import Analyzer, FrameEval
+from .base import Analyzer, FrameClock, FrameEval
 
 Point = tuple[float, float]
 
@@ -150,23 +147,6 @@ class LyingParams:
     max_timing_dt_s: float = 0.25
     #: a landmark used for a secondary measure (far leg, feet) counts as seen above this
     aux_visibility: float = 0.3
-
-
-class FrameClock:
-    """Median spacing of recent frames (seconds), to know whether timing checks are possible."""
-
-    def __init__(self, n: int = 15):
-        self._dts: deque[float] = deque(maxlen=n)
-        self._last: float | None = None
-
-    def tick(self, t_s: float) -> None:
-        if self._last is not None and t_s > self._last:
-            self._dts.append(t_s - self._last)
-        self._last = t_s
-
-    @property
-    def dt(self) -> float:
-        return float(np.median(self._dts)) if self._dts else math.nan
 
 
 class LyingAnalyzer(Analyzer):

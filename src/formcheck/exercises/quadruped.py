@@ -39,7 +39,7 @@ import numpy as np
 from ..geometry import floor_angle_from_points
 from ..pose import Landmark, Pose, side_landmark
 from ..view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
-from .base import Analyzer, FrameEval
+from .base import Analyzer, FrameClock, FrameEval
 
 Point = tuple[float, float]
 
@@ -168,23 +168,6 @@ class FloorTracker:
         return float(np.median(self._vals)) if self._vals else None
 
 
-class FrameClock:
-    """Median spacing (s) of recent frames, to know whether timing checks are possible."""
-
-    def __init__(self, n: int = 9):
-        self._dts: deque[float] = deque(maxlen=n)
-        self._last: float | None = None
-
-    def tick(self, t_s: float) -> None:
-        if self._last is not None and t_s > self._last:
-            self._dts.append(t_s - self._last)
-        self._last = t_s
-
-    @property
-    def dt(self) -> float:
-        return float(np.median(self._dts)) if self._dts else math.nan
-
-
 @dataclass(frozen=True)
 class FloorContext:
     """What one frame's evaluation may use besides the pose: estimates carried over from
@@ -235,7 +218,7 @@ class FloorAnalyzer(Analyzer):
         limit = getattr(self.params, "too_fast_deg_s", None)
         if limit is not None:
             self.too_fast_deg_s = float(limit)
-        self.clock = FrameClock()
+        self.clock = FrameClock(n=9)
         self.context = FloorContext()
 
     @property

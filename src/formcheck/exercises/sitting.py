@@ -23,7 +23,6 @@ with no posture fault), ``breaks`` (breaks taken), ``longest_sitting_s``, ``inte
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +30,7 @@ import numpy as np
 from ..geometry import joint_angle
 from ..pose import Landmark, Pose, side_landmark
 from ..view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
-from .base import Analyzer, FrameEval
+from .base import Analyzer, FrameEval, WindowedShare
 
 _MIN = 60.0
 
@@ -154,7 +153,7 @@ class SittingAnalyzer(Analyzer):
         super().reset()
         self._slouch = False
         self._pose_present = False
-        self._hidden: deque[tuple[float, bool]] = deque()
+        self._hidden = WindowedShare(self.params.hidden_window_s)
         self._last_t: float | None = None
         self._phase = "unknown"  # seated | standing | away | unknown
         self._bout_start: float | None = None
@@ -211,10 +210,7 @@ class SittingAnalyzer(Analyzer):
         # feet in view? (rolling share: MediaPipe flickers on cropped/occluded feet)
         feet = [lm("heel"), lm("foot_index")]
         feet_seen = seen(pose, feet, self.visibility_threshold, p.frame_margin)
-        self._hidden.append((t_s, not feet_seen))
-        while self._hidden and t_s - self._hidden[0][0] > p.hidden_window_s:
-            self._hidden.popleft()
-        share = sum(h for _, h in self._hidden) / len(self._hidden)
+        share = self._hidden.update(t_s, not feet_seen)
         sig["feet_hidden_share"] = share
         ev.checks["not_visible"] = bool(share >= p.hidden_share)
 
