@@ -878,21 +878,28 @@ def run_live(opts: LiveOptions, out=sys.stdout) -> int:
                 coach.say(START_POSITION_CUES[opts.exercise])
             outcome = session.run(grabber)
     finally:
-        if grabber is not None:
-            grabber.stop()
-        elif hasattr(source, "close"):
-            source.close()
-        if display is not None:
-            display.close()
-        if voice is not None:
-            voice.flush(timeout_s=8.0 if outcome and outcome.end_reason == "pain_stop" else 2.0)
-            voice.close()
+        release_session(grabber, source, display, voice,
+                        pain_stop=bool(outcome and outcome.end_reason == "pain_stop"))
         if recorder is not None:
             recorder.close()
     save_outcome(outcome, opts, desc, source.info, started, out=out)
     if recorder is not None and recorder.frames:
         print(f"  recording: {opts.record}", file=out)
     return 1 if outcome.end_reason == "camera_lost" else 0
+
+
+def release_session(grabber, source, display, voice, pain_stop: bool) -> None:
+    """Stop capture, close the window and let the voice finish (longer after a pain stop, so
+    the stop advice is heard), whatever ended the session."""
+    if grabber is not None:
+        grabber.stop()
+    elif hasattr(source, "close"):
+        source.close()
+    if display is not None:
+        display.close()
+    if voice is not None:
+        voice.flush(timeout_s=8.0 if pain_stop else 2.0)
+        voice.close()
 
 
 def save_outcome(outcome: SessionOutcome, opts: LiveOptions, desc: str, info: VideoInfo | None,

@@ -193,7 +193,14 @@ def main_routine(args) -> int:
     """`formcheck routine`."""
     from .estimator import EstimatorOptions, PoseEstimator
     from .history import append_session, session_record
-    from .live import CvWindow, LiveError, SessionClock, open_camera, write_json_atomic
+    from .live import (
+        CvWindow,
+        LiveError,
+        SessionClock,
+        open_camera,
+        release_session,
+        write_json_atomic,
+    )
     from .pipeline import FrameProcessor
     from .voice import VoiceCoach, VoiceUnavailable, make_voice
 
@@ -228,15 +235,8 @@ def main_routine(args) -> int:
                 rest_s=args.rest,
             )
     finally:
-        if grabber is not None:
-            grabber.stop()
-        elif hasattr(source, "close"):
-            source.close()
-        if display is not None:
-            display.close()
-        if voice is not None:
-            voice.flush(timeout_s=8.0 if run and run.end_reason == "pain_stop" else 2.0)
-            voice.close()
+        release_session(grabber, source, display, voice,
+                        pain_stop=bool(run and run.end_reason == "pain_stop"))
     if run.message:
         print(f"formcheck: {run.message} - saving what was recorded so far", file=sys.stderr)
     print(format_routine_summary(run))
