@@ -213,3 +213,15 @@ def test_gif_conversion_reproduces_a_labelled_clips_timing(samples, tmp_path):
     with VideoFileSource(out) as src:
         again = [round(f.timestamp_ms) for f in src]
     assert again == t
+
+
+def test_a_clip_that_needs_a_manual_step_is_not_downloaded(tmp_path):
+    """A cut or cropped labelled clip cannot be rebuilt from its source URL: fetch says so."""
+    root = project(tmp_path, "sample_videos", {"cut.mp4": b"abc"},
+                   urls={"cut.mp4": "https://example.invalid/cut.mp4"},
+                   convert={"cut.mp4": "cut 21.02-37.3 s"})
+    reports = fetch("sample_videos", root=root, shared=tmp_path / "none", download=True,
+                    progress=False)
+    assert [r.how for r in reports] == ["failed"]
+    assert "not reproducible by a download (cut 21.02-37.3 s)" in reports[0].detail
+    assert not (root / "sample_videos" / "cut.mp4").exists()

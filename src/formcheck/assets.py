@@ -227,7 +227,10 @@ def fetch_one(asset: Asset, folder: Path, shared: Path | None, download: bool = 
                 gif_to_mp4(gif, dest)
             note = "converted from GIF"
         elif asset.convert:
-            return FetchReport(asset.file, "failed", f"unknown conversion {asset.convert!r}")
+            # a cut, crop or WebP capture: the labelled copy is not a plain download
+            return FetchReport(asset.file, "failed",
+                               f"not reproducible by a download ({asset.convert}); "
+                               "copy it from the workspace's shared/sample_videos")
         else:
             download_file(asset.url, dest, sha256=asset.url_sha256 or None,
                           progress=progress, check=check, error=AssetError)
