@@ -36,7 +36,7 @@ def _cpu_s() -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from formcheck.batch import ClipOptions, run_batch
+    from formcheck.batch.runner import ClipOptions, run_batch
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--videos", default=str(ROOT.parent / "shared" / "sample_videos"))

@@ -5,7 +5,7 @@ For each model (lite, full by default):
 1. the model alone: median ms per frame of ``PoseEstimator.detect`` on decoded frames of the
    clip, one after another (VIDEO mode) - the floor any live loop can reach;
 2. the live loop: the clip played as a camera (paced by wall clock at its frame rate, stale
-   frames dropped) through :class:`formcheck.live.LiveSession` into a real OpenCV window
+   frames dropped) through :class:`formcheck.coach.live.LiveSession` into a real OpenCV window
    (an Xvfb display is started when there is no DISPLAY): capture-to-display latency (median,
    p95), displayed fps, frames dropped.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-import formcheck.live as live  # first: loads OpenCV before PyAV (see formcheck.live)
+import formcheck.coach.live as live  # first: loads OpenCV before PyAV (see formcheck.coach.live)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CLIP = Path(os.environ.get("FORMCHECK_SHARED", ROOT.parent / "shared")) \
@@ -53,8 +53,8 @@ def ensure_display() -> subprocess.Popen | None:
 
 
 def model_alone(clip: Path, model: str, frames: int) -> float:
-    from formcheck.estimator import EstimatorOptions, PoseEstimator
-    from formcheck.video import VideoFileSource
+    from formcheck.io.estimator import EstimatorOptions, PoseEstimator
+    from formcheck.io.video import VideoFileSource
 
     decoded = []
     with VideoFileSource(clip) as src:
@@ -72,8 +72,8 @@ def model_alone(clip: Path, model: str, frames: int) -> float:
 
 
 def live_run(clip: Path, model: str, exercise: str) -> dict:
-    from formcheck.estimator import EstimatorOptions, PoseEstimator
-    from formcheck.pipeline import FrameProcessor
+    from formcheck.analysis.pipeline import FrameProcessor
+    from formcheck.io.estimator import EstimatorOptions, PoseEstimator
 
     display = live.CvWindow("formcheck bench")
     source = live.PacedFileSource(clip)

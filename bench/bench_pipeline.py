@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,8 +67,9 @@ def child_e2e(model: str, clip: str, exercise: str, with_video: bool) -> dict:
     t0 = time.perf_counter()
     import mediapipe.tasks.python.vision  # noqa: F401  (process start-up, timed apart)
 
-    from formcheck.estimator import EstimatorOptions
-    from formcheck.pipeline import AnalysisOptions, analyze_video
+    from formcheck.analysis.pipeline import AnalysisOptions, analyze_video
+    from formcheck.io.estimator import EstimatorOptions
+    from formcheck.render.annotated_video import AnnotatedVideoWriter
 
     import_s = time.perf_counter() - t0
     c0 = cpu_s()
@@ -80,7 +82,8 @@ def child_e2e(model: str, clip: str, exercise: str, with_video: bool) -> dict:
     with tempfile.TemporaryDirectory() as td:
         out = os.path.join(td, "annotated.mp4") if with_video else None
         t0 = time.perf_counter()
-        analysis = analyze_video(clip, opts, out_video=out, on_progress=progress)
+        writer = partial(AnnotatedVideoWriter, out) if out else None
+        analysis = analyze_video(clip, opts, video_writer=writer, on_progress=progress)
         wall = time.perf_counter() - t0
         cpu = cpu_s() - c0
         size = os.path.getsize(out) if out else 0
@@ -104,7 +107,7 @@ def run_child(model: str, clip: Path, exercise: str, with_video: bool) -> dict:
 # ---- stages, each alone ------------------------------------------------------------------------
 
 def decode_all(clip: Path):
-    from formcheck.video import VideoFileSource
+    from formcheck.io.video import VideoFileSource
 
     frames, times = [], []
     with VideoFileSource(clip) as src:
@@ -141,7 +144,7 @@ def decode_only(clip: Path) -> list[float]:
 
 
 def bare_model(frames, model: str):
-    from formcheck.estimator import EstimatorOptions, PoseEstimator
+    from formcheck.io.estimator import EstimatorOptions, PoseEstimator
 
     poses, times = [], []
     with PoseEstimator(EstimatorOptions(model=model)) as est:
@@ -156,12 +159,12 @@ def bare_model(frames, model: str):
 
 
 def stage_times(frames, poses, exercise: str, fps: float):
-    from formcheck.checks import EXERCISE_NAMES
+    from formcheck.analysis.smoothing import PoseSmoother
+    from formcheck.core.checks import EXERCISE_NAMES
     from formcheck.exercises import make_analyzer
-    from formcheck.overlay import SkeletonAnnotator, StatusAnnotator
-    from formcheck.pipeline import AnnotatedVideoWriter
-    from formcheck.smoothing import PoseSmoother
-    from formcheck.video import VideoWriter
+    from formcheck.io.video import VideoWriter
+    from formcheck.render.annotated_video import AnnotatedVideoWriter
+    from formcheck.render.overlay import SkeletonAnnotator, StatusAnnotator
 
     sm = PoseSmoother()
     t_smooth, smoothed = [], []

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from formcheck.pose import NUM_LANDMARKS, Landmark, Pose
+from formcheck.core.pose import NUM_LANDMARKS, Landmark, Pose
 
 #: A neutral standing person seen from their left side, facing image-left, 720p, pixels.
 #: Only rough proportions matter; tests override the joints they care about.

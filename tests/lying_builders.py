@@ -9,7 +9,7 @@ moved; everything else stays put, so a test changes one measurement at a time.
 
 from __future__ import annotations
 
-from formcheck.pose import Pose
+from formcheck.core.pose import Pose
 from tests.builders import make_pose
 
 FLOOR_Y = 560.0

@@ -8,8 +8,8 @@ import av
 import numpy as np
 import pytest
 
-from formcheck.checks import EXERCISE_CHECKS
 from formcheck.cli import main
+from formcheck.core.checks import EXERCISE_CHECKS
 
 
 @pytest.mark.clips

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from formcheck import assets
-from formcheck.assets import Asset, AssetError, fetch, read_manifest, sha256_file, write_manifest
+from formcheck.io import assets
+from formcheck.io.assets import Asset, AssetError, fetch, read_manifest, sha256_file, write_manifest
 from tests.conftest import ROOT, SHARED
 from tests.netfixtures import LoopbackServer, make_bundle, refused_url
 
@@ -149,7 +149,7 @@ def _gif_bytes(tmp_path: Path, durations_ms: list[int], size=(41, 30)) -> bytes:
 
 
 def test_fetch_converts_a_gif_source_keeping_its_frame_times(tmp_path):
-    from formcheck.video import VideoFileSource
+    from formcheck.io.video import VideoFileSource
 
     gif = _gif_bytes(tmp_path, [100, 300, 200, 200])
     with LoopbackServer() as srv:
@@ -198,8 +198,8 @@ def test_gif_conversion_reproduces_a_labelled_clips_timing(samples, tmp_path):
     rebuilt from it and converted again gives the same frame times (labels stay aligned)."""
     from PIL import Image
 
-    from formcheck.assets import gif_to_mp4
-    from formcheck.video import VideoFileSource
+    from formcheck.io.assets import gif_to_mp4
+    from formcheck.io.video import VideoFileSource
 
     with VideoFileSource(samples / "cat_cow_01.mp4") as src:
         frames = list(src)

@@ -4,6 +4,7 @@ wrong - never a traceback, and never a --json / --out-video file left behind for
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import av
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from formcheck.cli import main
-from formcheck.video import VideoWriter
+from formcheck.io.video import VideoWriter
 
 #: lying-on-the-back exercises: the glute bridge frame used below shows one
 LYING = ("glute_bridge", "pelvic_tilt", "knee_to_chest")
@@ -228,8 +229,9 @@ def test_two_people_are_reported(tmp_path, capsys, exercise, bridge_frame):
 def test_failure_half_way_leaves_no_annotated_video(tmp_path, monkeypatch, exercise):
     """An error while scoring (here: injected at frame 5) reaches the caller, and the
     annotated video being written is removed rather than left half-written."""
-    from formcheck import pipeline
-    from formcheck.estimator import EstimatorOptions
+    from formcheck.analysis import pipeline
+    from formcheck.io.estimator import EstimatorOptions
+    from formcheck.render.annotated_video import AnnotatedVideoWriter
 
     f = write_clip(tmp_path / "clip.mp4", np.full((120, 160, 3), 90, np.uint8), n=12)
     real = pipeline.FrameProcessor.__call__
@@ -245,6 +247,6 @@ def test_failure_half_way_leaves_no_annotated_video(tmp_path, monkeypatch, exerc
     out = tmp_path / "out" / "annotated.mp4"
     with pytest.raises(RuntimeError, match="analyzer bug"):
         pipeline.analyze_video(f, pipeline.AnalysisOptions(exercise, EstimatorOptions()),
-                               out_video=out)
+                               video_writer=partial(AnnotatedVideoWriter, out))
     assert not out.exists()
     assert list(out.parent.iterdir()) == []

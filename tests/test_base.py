@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from formcheck.exercises.base import Analyzer, FaultTracker, FrameEval, HoldTimer, Hysteresis
-from formcheck.pose import Landmark
-from formcheck.results import FaultSpan
+from formcheck.core.pose import Landmark
+from formcheck.core.results import FaultSpan
+from formcheck.exercises.families.base import Analyzer, FaultTracker, FrameEval, HoldTimer, Hysteresis
 
 from .builders import make_pose
 
@@ -104,7 +104,7 @@ def test_analyzer_rejects_params_of_another_exercise():
 
 
 def test_windowed_share_forgets_samples_older_than_the_window():
-    from formcheck.exercises.base import WindowedShare
+    from formcheck.exercises.families.base import WindowedShare
 
     w = WindowedShare(window_s=1.0)
     shares = [w.update(i / 10, i < 5) for i in range(20)]  # hidden for the first 0.5 s
@@ -114,7 +114,7 @@ def test_windowed_share_forgets_samples_older_than_the_window():
 
 
 def test_frame_clock_reports_median_spacing():
-    from formcheck.exercises.base import FrameClock
+    from formcheck.exercises.families.base import FrameClock
 
     clock = FrameClock(n=5)
     assert np.isnan(clock.dt)

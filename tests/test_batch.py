@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.batch import (
+from formcheck.batch.runner import (
     BatchError,
     ClipOptions,
     clip_names,
@@ -222,7 +222,7 @@ def fake_worker(clip, path, options, clip_report=False):
     import os
     import time
 
-    from formcheck.batch import ClipOutcome
+    from formcheck.batch.runner import ClipOutcome
 
     if "crash" in clip:
         time.sleep(0.2)
@@ -233,7 +233,7 @@ def fake_worker(clip, path, options, clip_report=False):
 
 
 def test_a_crashing_worker_costs_only_its_own_clip():
-    from formcheck.batch import Job, _run_local
+    from formcheck.batch.runner import Job, _run_local
 
     jobs = [Job(n, f"/x/{n}.mp4", n) for n in ("a", "b", "crash", "c", "d")]
     got = {}

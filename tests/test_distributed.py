@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.batch import ClipOptions, run_batch
+from formcheck.batch.runner import ClipOptions, run_batch
 
 distributed = pytest.importorskip("dask.distributed",
                                   reason="needs the dist extra: pip install 'formcheck[dist]'")
@@ -56,8 +56,8 @@ def test_dask_resumes_like_local(samples, cluster, tmp_path):
 
 
 def test_unreachable_scheduler_is_a_clear_error(samples, tmp_path, monkeypatch):
-    from formcheck import distributed as fd
-    from formcheck.batch import BatchError
+    from formcheck.batch import dask_backend as fd
+    from formcheck.batch.runner import BatchError
 
     monkeypatch.setattr(fd, "CONNECT_TIMEOUT_S", 2)
     with pytest.raises(BatchError, match="cannot reach the Dask scheduler"):

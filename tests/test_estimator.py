@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.estimator import EstimatorOptions, PoseEstimator
-from formcheck.pose import Landmark
+from formcheck.core.pose import Landmark
+from formcheck.io.estimator import EstimatorOptions, PoseEstimator
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "data" / "golden_glute_bridge_01.json"
@@ -150,7 +150,7 @@ def test_invalid_options_fail_when_built(kwargs, msg):
 def regenerate(frame_index: int = 60) -> None:
     import mediapipe
 
-    from formcheck.track import file_sha256
+    from formcheck.analysis.track import file_sha256
 
     frame = decode_frame(CLIP, frame_index)
     got, n = landmarks_of(frame)

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
+from formcheck.analysis.evaluate import load_labels
 from formcheck.cli import main
-from formcheck.evaluate import load_labels
 
 
 def _one_clip_labels(tmp_path, body: str):

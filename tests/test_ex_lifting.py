@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
+from formcheck.core.pose import Landmark, Pose
 from formcheck.exercises.lifting import LiftingAnalyzer, LiftingParams
-from formcheck.pose import Landmark, Pose
 from tests.builders import make_pose, pose_sequence, run_analyzer
 
 STAND = {"shin": 0.0, "thigh": 0.0, "trunk": 5.0}
@@ -222,8 +222,8 @@ LABELLED = {  # clip: (reps, tolerance, must report, must not report, kinds)
 
 @pytest.mark.parametrize("clip", sorted(LABELLED))
 def test_labelled_lifting_clips(samples, clip):
-    from formcheck.pipeline import analyze_track
-    from formcheck.track import load_or_extract
+    from formcheck.analysis.pipeline import analyze_track
+    from formcheck.analysis.track import load_or_extract
 
     reps, tol, must, must_not, kinds = LABELLED[clip]
     res = analyze_track(load_or_extract(samples / f"{clip}.mp4"), "lifting").result

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from formcheck.exercises.base import FaultTracker
+from formcheck.exercises.families.base import FaultTracker
 from formcheck.exercises.sitting import SittingAnalyzer, SittingParams
 from tests.builders import make_pose, pose_sequence, run_analyzer
 
@@ -163,8 +163,8 @@ def test_fault_tracker_min_on_per_update():
 
 
 def test_sitting_01_clip(samples):
-    from formcheck.pipeline import analyze_track
-    from formcheck.track import load_or_extract
+    from formcheck.analysis.pipeline import analyze_track
+    from formcheck.analysis.track import load_or_extract
 
     res = analyze_track(load_or_extract(samples / "sitting_01.mp4"), "sitting").result
     ids = set(res.fault_ids)

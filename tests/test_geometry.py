@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from formcheck.geometry import (
+from formcheck.core.geometry import (
     angle_from_vertical,
     angular_velocity,
     deviation_from_line_deg,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from formcheck.cli import main
-from formcheck.history import (
+from formcheck.coach.history import (
     append_session,
     format_progress,
     history_path,
@@ -16,7 +16,7 @@ from formcheck.history import (
     recurring_faults,
     session_record,
 )
-from formcheck.results import ExerciseResult, FaultSpan, Hold, Rep
+from formcheck.core.results import ExerciseResult, FaultSpan, Hold, Rep
 
 
 def bridge_result(good: int, bad: int, holds=(), faults=()) -> ExerciseResult:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.estimator import EstimatorOptions
-from formcheck.evaluate import load_labels, score_clip, summarize
+from formcheck.analysis.evaluate import load_labels, score_clip, summarize
+from formcheck.io.estimator import EstimatorOptions
 
 from .conftest import LABELS, SAMPLES
 

@@ -16,10 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.checks import PAIN_STOP_ADVICE, cue_for
-from formcheck.estimator import Detection
-from formcheck.exercises.base import Analyzer, FrameEval
-from formcheck.live import (
+from formcheck.coach.live import (
     KEY_NEXT,
     KEY_PAIN,
     KEY_PAUSE,
@@ -31,10 +28,13 @@ from formcheck.live import (
     StepSpec,
     save_outcome,
 )
-from formcheck.pose import Pose, side_landmark
-from formcheck.results import Rep
-from formcheck.video import Frame, VideoError
-from formcheck.voice import RecordingBackend, Voice, VoiceCoach, VoiceParams
+from formcheck.coach.voice import RecordingBackend, Voice, VoiceCoach, VoiceParams
+from formcheck.core.checks import PAIN_STOP_ADVICE, cue_for
+from formcheck.core.pose import Pose, side_landmark
+from formcheck.core.results import Rep
+from formcheck.exercises.families.base import Analyzer, FrameEval
+from formcheck.io.estimator import Detection
+from formcheck.io.video import Frame, VideoError
 
 from .builders import make_pose
 from .conftest import SAMPLES
@@ -408,11 +408,11 @@ def test_live_window_end_to_end(xvfb, tmp_path):
         make_analyzer("glute_bridge")
     except ImportError as exc:
         pytest.skip(f"glute_bridge analyzer not available: {exc}")
-    from formcheck.models import find_model
+    from formcheck.io.models import find_model
 
     if find_model("full") is None:
         pytest.skip("pose model 'full' not found (formcheck models / FORMCHECK_MODEL_DIR)")
-    from formcheck.overlay import ACCENT, FAULT, GOOD
+    from formcheck.render.overlay import ACCENT, FAULT, GOOD
 
     out = tmp_path / "result.json"
     env = dict(os.environ, DISPLAY=xvfb, FORMCHECK_HISTORY=str(tmp_path / "history.jsonl"))
@@ -468,7 +468,7 @@ def test_live_window_end_to_end(xvfb, tmp_path):
 def test_recording_keeps_real_time_when_frames_are_dropped(tmp_path):
     import av
 
-    from formcheck.live import Recorder
+    from formcheck.coach.live import Recorder
 
     rec = Recorder(tmp_path / "rec.mp4", fps=30.0)
     img = np.full((180, 320, 3), 120, np.uint8)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from formcheck import models
-from formcheck.model_download import check_bundle, download_model
-from formcheck.models import ModelError, find_model, resolve_model
+from formcheck.io import models
+from formcheck.io.model_download import check_bundle, download_model, resolve_model
+from formcheck.io.models import ModelError, find_model
 from tests.netfixtures import LoopbackServer, make_bundle, refused_url
 
 
@@ -157,7 +157,7 @@ def test_resolve_downloads_into_the_user_cache_and_says_so(isolated, monkeypatch
     with LoopbackServer() as srv:
         srv.routes["/pose_landmarker_heavy.task"] = body
         monkeypatch.setattr(models, "OFFICIAL_URL", srv.url("/pose_landmarker_{v}.task"))
-        import formcheck.model_download as md
+        import formcheck.io.model_download as md
         monkeypatch.setattr(md, "OFFICIAL_URL", models.OFFICIAL_URL)
         p = resolve_model("heavy")
         assert srv.requests == ["/pose_landmarker_heavy.task"]
@@ -190,7 +190,7 @@ def test_models_command_lists_each_variant_and_where(isolated, capsys):
 
 
 def test_models_fetch_unreachable_is_one_line_error(isolated, monkeypatch, capsys):
-    import formcheck.model_download as md
+    import formcheck.io.model_download as md
     from formcheck.cli import main
 
     monkeypatch.setattr(md, "OFFICIAL_URL", refused_url("/pose_landmarker_{v}.task"))

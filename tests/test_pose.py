@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from formcheck.pose import NUM_LANDMARKS, ROW_SIZE, Landmark, Pose, side_landmark
+from formcheck.core.pose import NUM_LANDMARKS, ROW_SIZE, Landmark, Pose, side_landmark
 from tests.builders import make_pose
 
 

@@ -7,16 +7,16 @@ import json
 import numpy as np
 import pytest
 
-from formcheck.evaluate import load_labels
-from formcheck.recognize import Recognizer, recognize_poses, recognize_track
-from formcheck.track import PoseTrack
+from formcheck.analysis.evaluate import load_labels
+from formcheck.analysis.recognize import Recognizer, recognize_poses, recognize_track
+from formcheck.analysis.track import PoseTrack
 from tests.builders import make_pose, pose_sequence
 from tests.test_ex_lifting import SQUAT, one_lift
 from tests.test_ex_sitting import seated_pose
 
 
 def _track(samples, name):
-    from formcheck.track import load_or_extract
+    from formcheck.analysis.track import load_or_extract
 
     return load_or_extract(samples / name)
 
@@ -59,7 +59,7 @@ def test_no_person_is_no_exercise():
 
 
 def test_wrong_exercise_answers_not_in_position_with_what_it_looks_like(samples):
-    from formcheck.pipeline import analyze_track
+    from formcheck.analysis.pipeline import analyze_track
 
     res = analyze_track(_track(samples, "plank_04.mp4"), "glute_bridge").result
     assert "not_in_position" in res.fault_ids
@@ -70,8 +70,8 @@ def test_wrong_exercise_answers_not_in_position_with_what_it_looks_like(samples)
 
 
 def test_same_position_other_movement_is_a_hint_not_a_fault(samples):
-    from formcheck.pipeline import FrameProcessor
-    from formcheck.recognize import Recognition
+    from formcheck.analysis.pipeline import FrameProcessor
+    from formcheck.analysis.recognize import Recognition
 
     track = _track(samples, "glute_bridge_01.mp4")
 
@@ -94,7 +94,7 @@ def test_same_position_other_movement_is_a_hint_not_a_fault(samples):
 
 
 def test_analyze_path_auto_recognises_then_analyses(samples):
-    from formcheck.pipeline import AnalysisOptions, analyze_path
+    from formcheck.analysis.pipeline import AnalysisOptions, analyze_path
 
     a = analyze_path(samples / "sitting_01.mp4", AnalysisOptions(exercise="auto"))
     assert a.result.exercise == "sitting"

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.pipeline import Analysis
-from formcheck.report import batch_report_html, write_batch_report, write_clip_report
-from formcheck.results import ExerciseResult, FaultSpan, FrameFeedback, Hold, Rep
+from formcheck.analysis.pipeline import Analysis
+from formcheck.core.results import ExerciseResult, FaultSpan, FrameFeedback, Hold, Rep
+from formcheck.render.report import batch_report_html, write_batch_report, write_clip_report
 
 FPS = 10.0
 EVIL = '<script>alert("x")</script>'
@@ -31,7 +31,7 @@ def colour_at(t_s: float) -> tuple[int, int, int]:
 
 @pytest.fixture
 def clip(tmp_path) -> Path:
-    from formcheck.video import VideoWriter
+    from formcheck.io.video import VideoWriter
 
     path = tmp_path / "synthetic.mp4"
     with VideoWriter(path, FPS, (160, 96), crf=10) as w:
@@ -100,7 +100,7 @@ def test_clip_report_is_self_contained_with_plots_tables_and_thumbnails(tmp_path
 
 
 def test_pain_stop_is_shown_first(tmp_path):
-    from formcheck.report import clip_report_html
+    from formcheck.render.report import clip_report_html
 
     a = synthetic_analysis()
     a.result.pain_stops = [3.25]
@@ -208,7 +208,7 @@ def test_chromium_renders_batch_report(tmp_path):
 def test_signal_plot_draws_thresholds_and_shades_faults():
     import cv2
 
-    from formcheck.report import signal_plots
+    from formcheck.render.report import signal_plots
 
     a = synthetic_analysis()
     faults = [{"check": "hips_sagging", "start_s": 1.0, "end_s": 2.0}]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from formcheck.live import KEY_NEXT, KEY_PAIN, KEY_QUIT, FrameGrabber, LiveParams, SessionClock
-from formcheck.results import FrameFeedback, Hold, Rep
-from formcheck.routine import PROGRAMME, RoutineStep, run_steps, target_met
+from formcheck.coach.live import KEY_NEXT, KEY_PAIN, KEY_QUIT, FrameGrabber, LiveParams, SessionClock
+from formcheck.coach.routine import PROGRAMME, RoutineStep, run_steps, target_met
+from formcheck.core.results import FrameFeedback, Hold, Rep
 
 from .test_live import FakeCamera, FakeEstimator, Proc
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from formcheck.exercises.base import Analyzer, FrameEval
+from formcheck.core.geometry import joint_angle
+from formcheck.core.pose import Landmark
+from formcheck.exercises.families.base import Analyzer, FrameEval
 from formcheck.exercises.lifting import LiftingAnalyzer
 from formcheck.exercises.sitting import SittingAnalyzer, SittingParams
-from formcheck.geometry import joint_angle
-from formcheck.pose import Landmark
 from tests.builders import make_pose, pose_sequence, run_analyzer
 from tests.test_ex_lifting import SQUAT, one_lift
 from tests.test_ex_sitting import seated_pose

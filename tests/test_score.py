@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.score import EVENT_S, fault_seconds, form_score
+from formcheck.analysis.score import EVENT_S, fault_seconds, form_score
 
 
 def doc(reps=(), holds=(), faults=(), duration=20.0, coverage=1.0, with_pose=True):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck.pose import Landmark, Pose
-from formcheck.smoothing import OneEuroFilter, OneEuroParams, PoseSmoother
+from formcheck.analysis.smoothing import OneEuroFilter, OneEuroParams, PoseSmoother
+from formcheck.core.pose import Landmark, Pose
 from tests.builders import make_pose
 
 FPS = 30.0

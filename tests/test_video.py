@@ -12,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from formcheck.video import VideoError, VideoFileSource, VideoWriter
+from formcheck.io.video import VideoError, VideoFileSource, VideoWriter
 
 
 def gradient(i: int, w: int = 96, h: int = 64) -> np.ndarray:
@@ -156,8 +156,8 @@ def test_variable_frame_rate_timestamps_come_from_the_stream(tmp_path):
 # ---- the annotated-video sink of pipeline.analyze_video (drawing + encoding thread) --------
 
 def test_sink_writes_every_frame_in_order(tmp_path):
-    from formcheck.pipeline import AnnotatedVideoSink
-    from formcheck.results import FrameFeedback
+    from formcheck.core.results import FrameFeedback
+    from formcheck.render.annotated_video import AnnotatedVideoSink
 
     out = tmp_path / "ann.mp4"
     sink = AnnotatedVideoSink(out, 30.0, "Test", queue_size=2)
@@ -173,8 +173,8 @@ def test_sink_writes_every_frame_in_order(tmp_path):
 
 
 def test_sink_error_reaches_the_caller_and_leaves_nothing(tmp_path):
-    from formcheck.pipeline import AnnotatedVideoSink
-    from formcheck.results import FrameFeedback
+    from formcheck.core.results import FrameFeedback
+    from formcheck.render.annotated_video import AnnotatedVideoSink
 
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -187,8 +187,8 @@ def test_sink_error_reaches_the_caller_and_leaves_nothing(tmp_path):
 
 
 def test_sink_abort_removes_the_partial_file(tmp_path):
-    from formcheck.pipeline import AnnotatedVideoSink
-    from formcheck.results import FrameFeedback
+    from formcheck.core.results import FrameFeedback
+    from formcheck.render.annotated_video import AnnotatedVideoSink
 
     sink = AnnotatedVideoSink(tmp_path / "ann.mp4", 30.0, "Test")
     for i in range(10):
@@ -205,7 +205,7 @@ def test_finished_video_is_readable_by_others_like_any_new_file(tmp_path):
 
 
 def test_queues_hold_fewer_frames_of_a_large_video():
-    from formcheck.video import frames_within_budget
+    from formcheck.io.video import frames_within_budget
 
     assert frames_within_budget(1280, 720) == 8
     assert frames_within_budget(1920, 1080) == 5

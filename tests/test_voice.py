@@ -9,9 +9,7 @@ import time
 
 import pytest
 
-from formcheck.checks import PAIN_STOP_ADVICE
-from formcheck.results import FrameFeedback
-from formcheck.voice import (
+from formcheck.coach.voice import (
     PRIORITY_INFO,
     PRIORITY_URGENT,
     RecordingBackend,
@@ -21,6 +19,8 @@ from formcheck.voice import (
     synthesize_wav,
     wav_rms,
 )
+from formcheck.core.checks import PAIN_STOP_ADVICE
+from formcheck.core.results import FrameFeedback
 
 
 class Clock:

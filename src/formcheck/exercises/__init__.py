@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from ..checks import EXERCISE_IDS, validate_exercise
-from .base import Analyzer
+from formcheck.core.checks import EXERCISE_IDS, validate_exercise
+from formcheck.exercises.families.base import Analyzer
 
 #: exercise id -> "module:Class". Explicit, so the list of exercises is in one place;
 #: modules are imported on first use.

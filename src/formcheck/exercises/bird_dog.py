@@ -16,7 +16,7 @@ measured only while the wrist/ankle lies clearly inside the frame (else ``not_me
 ``leg_too_high`` is judged every frame of an extension; ``arm_too_low`` and ``leg_too_low`` on
 the highest point of each extension ("stays below").
 
-**Floor.** See :mod:`formcheck.exercises.quadruped`: the line through all four contacts,
+**Floor.** See :mod:`formcheck.exercises.families.quadruped`: the line through all four contacts,
 taken from frames with all four down and held while limbs are lifted.
 
 **Back.** ``back_sag`` has no spine landmarks to use: it is the change of the trunk line
@@ -33,11 +33,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..pose import Landmark, Pose, side_landmark
-from ..results import FaultSpan, Hold, Rep
-from ..view import body_yaw_deg
-from .base import FrameEval, HoldTimer, Hysteresis
-from .quadruped import (
+from formcheck.core.pose import Landmark, Pose, side_landmark
+from formcheck.core.results import FaultSpan, Hold, Rep
+from formcheck.core.view import body_yaw_deg
+from formcheck.exercises.families.base import FrameEval, HoldTimer, Hysteresis
+from formcheck.exercises.families.quadruped import (
     AllFoursParams,
     FloorAnalyzer,
     FloorContext,
@@ -99,7 +99,7 @@ class BirdDogParams:
     #: spec: the trunk line bending beyond about 15 deg; here the trunk line's change from
     #: the person's own all-fours frames (bird_dog_01: within 8 deg through its rep)
     back_sag_deg: float = 15.0
-    #: views (formcheck.view yaw, 90 = side): from this yaw up the heights are measured
+    #: views (formcheck.core.view yaw, 90 = side): from this yaw up the heights are measured
     #: (bird_dog_03, the most oblique side clip, reads 61); up to ``front_max_yaw_deg`` the
     #: view is front/back and hip rotation is measured; in between neither: wrong_view.
     side_min_yaw_deg: float = 40.0

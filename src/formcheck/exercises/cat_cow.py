@@ -3,7 +3,7 @@ spine up, pelvis tucked, head down), moving slowly with the breath. Camera at th
 
 **Spine proxy.** There are no spine landmarks. The proxy is the **head pitch relative to the
 trunk**: the signed angle of the shoulder->ear segment against the hip->shoulder line
-(:func:`~formcheck.exercises.quadruped.pitch_deg`; midpoints of the left and right landmarks,
+(:func:`~formcheck.exercises.families.quadruped.pitch_deg`; midpoints of the left and right landmarks,
 which read a level head as ~0 where the near side alone read +18 on cat_cow_03), positive when
 the head is raised (cow), negative when it is tucked (cat). In cat-cow the neck moves with the
 spine, and it is the largest change the landmarks show: cat_cow_01 goes from -31 deg (cat) through -2..-13
@@ -30,10 +30,10 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
-from ..pose import Landmark, Pose, side_landmark
-from ..results import FaultSpan, Rep
-from .base import FrameEval, Hysteresis
-from .quadruped import (
+from formcheck.core.pose import Landmark, Pose, side_landmark
+from formcheck.core.results import FaultSpan, Rep
+from formcheck.exercises.families.base import FrameEval, Hysteresis
+from formcheck.exercises.families.quadruped import (
     AllFoursParams,
     FloorAnalyzer,
     FloorContext,

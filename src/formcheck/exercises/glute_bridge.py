@@ -17,10 +17,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..pose import Landmark, Pose, side_landmark
-from ..results import Hold, Rep
-from .base import FrameEval, HoldTimer, Hysteresis
-from .lying import (
+from formcheck.core.pose import Landmark, Pose, side_landmark
+from formcheck.core.results import Hold, Rep
+from formcheck.exercises.families.base import FrameEval, HoldTimer, Hysteresis
+from formcheck.exercises.families.lying import (
     LyingAnalyzer,
     LyingParams,
     Smoother,

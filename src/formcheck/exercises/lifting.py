@@ -26,12 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..geometry import angle_from_vertical, joint_angle, wrap_deg
-from ..pose import Landmark, Pose, side_landmark
-from ..results import FaultSpan, Rep
-from ..view import body_yaw_deg
-from .base import Analyzer, FrameEval, WindowedShare
-from .sitting import seen
+from formcheck.core.geometry import angle_from_vertical, joint_angle, wrap_deg
+from formcheck.core.pose import Landmark, Pose, side_landmark
+from formcheck.core.results import FaultSpan, Rep
+from formcheck.core.view import body_yaw_deg
+from formcheck.exercises.families.base import Analyzer, FrameEval, WindowedShare
+from formcheck.exercises.sitting import seen
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 
 **Floor line and variant.** The floor is the line through the front contact (the lower of the
 near elbow and wrist: forearm or hand) and the toes (``foot_index``), clamped to +-5 deg (see
-:mod:`formcheck.exercises.quadruped`). The knee's height above that line, in trunk lengths
+:mod:`formcheck.exercises.families.quadruped`). The knee's height above that line, in trunk lengths
 (shoulder-hip distance), tells the variant: the knee joint centre sits a few centimetres above
 the mat when the knee is down (modified), and 0.27-0.46 trunk lengths up on the toes (all full
 planks in the clips); in between, a straight knee (a full plank with sagging hips) stays full.
@@ -20,7 +20,7 @@ itself is about twice as large.
 about 0 to +16 with the head in line (looking at the floor raises it a little), negative when
 the head hangs below the trunk line.
 
-**Hold.** Time in position is a hold (:class:`~formcheck.exercises.base.HoldTimer`); only
+**Hold.** Time in position is a hold (:class:`~formcheck.exercises.families.base.HoldTimer`); only
 frames without a posture fault add to its good-form time. ``hold_too_long`` starts when a hold
 passes 30 s. Time in each posture fault during holds is reported in ``extra``.
 """
@@ -30,9 +30,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..pose import Landmark, Pose, side_landmark
-from .base import FrameEval, HoldTimer
-from .quadruped import (
+from formcheck.core.pose import Landmark, Pose, side_landmark
+from formcheck.exercises.families.base import FrameEval, HoldTimer
+from formcheck.exercises.families.quadruped import (
     FloorAnalyzer,
     FloorContext,
     FloorParams,

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..geometry import joint_angle
-from ..pose import Landmark, Pose, side_landmark
-from ..view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
-from .base import Analyzer, FrameEval, WindowedShare
+from formcheck.core.geometry import joint_angle
+from formcheck.core.pose import Landmark, Pose, side_landmark
+from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
+from formcheck.exercises.families.base import Analyzer, FrameEval, WindowedShare
 
 _MIN = 60.0
 
@@ -61,7 +61,7 @@ class SittingParams:
     heel_up_deg: float = 25.0
     #: out-of-plane angle (view.body_yaw_deg, 90 = side) below which the camera sees the
     #: front/back: lean and knee angles cannot be read (sitting_01 frontal end: 24-37 deg;
-    #: side part 57-85 deg); shared with the floor exercises, see formcheck.view
+    #: side part 57-85 deg); shared with the floor exercises, see formcheck.core.view
     front_max_yaw_deg: float = WRONG_VIEW_MAX_YAW_DEG
     #: wrong_view must last this long (turning to the desk for a moment is fine)
     wrong_view_s: float = WRONG_VIEW_MIN_S

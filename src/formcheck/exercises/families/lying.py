@@ -4,7 +4,7 @@
 What is measured, in image pixels of one pose (y down), seen from the side:
 
 * **floor line** (:func:`feet_floor_deg`): a total-least-squares line
-  (:func:`~formcheck.geometry.floor_angle_from_points`) through both shoulders, heels and toes
+  (:func:`~formcheck.core.geometry.floor_angle_from_points`) through both shoulders, heels and toes
   - the parts that stay on the floor in a tilt or a bridge. The shoulder landmark is the joint
   centre, a few centimetres above the mat, so this line leans about 4-6 deg toward the head
   relative to the true floor; every threshold measured against it was set on the same line
@@ -13,10 +13,10 @@ What is measured, in image pixels of one pose (y down), seen from the side:
   floor line, degrees. Lying flat it reads the 5-8 deg lean above; a bridge top reads 18-22.
 * **hip angle** (``hip_angle``): shoulder-hip-knee angle, degrees (180 = straight line).
 * **knee angle** (``knee_angle``): hip-knee-ankle angle, degrees.
-* **up**: unit vector away from the floor (:func:`~formcheck.geometry.up_vector`), used to tell
+* **up**: unit vector away from the floor (:func:`~formcheck.core.geometry.up_vector`), used to tell
   "above" from "below" a line whichever way the person lies.
 
-Scalar ``math`` is used instead of the vectorised helpers in :mod:`formcheck.geometry` (same
+Scalar ``math`` is used instead of the vectorised helpers in :mod:`formcheck.core.geometry` (same
 definitions): one frame is a handful of points, and numpy's per-call overhead would dominate the
 per-frame budget (< 0.5 ms).
 """
@@ -27,11 +27,11 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..geometry import deviation_from_line_deg, floor_angle_from_points
-from ..pose import Landmark, Pose, side_landmark
-from ..results import FaultSpan
-from ..view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
-from .base import Analyzer, FrameClock, FrameEval
+from formcheck.core.geometry import deviation_from_line_deg, floor_angle_from_points
+from formcheck.core.pose import Landmark, Pose, side_landmark
+from formcheck.core.results import FaultSpan
+from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
+from formcheck.exercises.families.base import Analyzer, FrameClock, FrameEval
 
 Point = tuple[float, float]
 
@@ -46,7 +46,7 @@ _FEET_FLOOR = [
 ]
 
 
-# ---- scalar geometry (same conventions as formcheck.geometry) ---------------------------------
+# ---- scalar geometry (same conventions as formcheck.core.geometry) ---------------------------------
 def pt(pose: Pose, lm: int) -> Point:
     x, y = pose.px[int(lm)]
     return float(x), float(y)
@@ -105,7 +105,7 @@ def offset_above_line(p: Point, a: Point, b: Point, up: Point) -> float:
 
 def bend_above_line(p: Point, a: Point, b: Point, up: Point) -> float:
     """``180 - angle(a, p, b)``, positive when p lies on the ``up`` side of the line a-b
-    (scalar form of :func:`formcheck.geometry.deviation_from_line_deg`)."""
+    (scalar form of :func:`formcheck.core.geometry.deviation_from_line_deg`)."""
     return float(deviation_from_line_deg(p, a, b, up))
 
 
@@ -138,7 +138,7 @@ class LyingParams:
     #: it is 0.07-0.21 below on every other labelled clip. Checked only where both are seen.
     face_up_min: float = 0.0
     #: wrong_view: a front/back view (yaw below this, deg) sustained this long (s); the
-    #: evidence for both numbers is in formcheck.view
+    #: evidence for both numbers is in formcheck.core.view
     front_view_max_yaw_deg: float = WRONG_VIEW_MAX_YAW_DEG
     wrong_view_min_s: float = WRONG_VIEW_MIN_S
     #: holds and lowering speed are timed only when frames are at most this far apart

@@ -2,7 +2,7 @@
 
 Each clip goes through the same analysis as ``formcheck analyze`` (in a worker process), and
 gets the same JSON document (``DIR/<clip>.json``). ``DIR/scores.csv`` has one row per clip,
-sorted by clip name, with the form score (:mod:`formcheck.score`); ``DIR/report.html`` is a
+sorted by clip name, with the form score (:mod:`formcheck.analysis.score`); ``DIR/report.html`` is a
 self-contained summary. A clip that cannot be read becomes an ``error`` row; the rest still
 score.
 
@@ -15,7 +15,7 @@ rounded, so re-runs are byte-identical. The key does not cover formcheck's code 
 releases: after changing the code without a version bump, use a fresh ``--out``.
 
 Backends: ``local`` (a ``ProcessPoolExecutor`` with the spawn start method; one worker with
-the full model keeps about one core busy) and ``dask`` (:mod:`formcheck.distributed`).
+the full model keeps about one core busy) and ``dask`` (:mod:`formcheck.batch.dask_backend`).
 """
 
 from __future__ import annotations
@@ -35,44 +35,13 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from .score import form_score
+from formcheck.analysis.score import form_score
+from formcheck.batch.jobs import BatchError, ClipOptions, ClipOutcome, Job, score_one, short_error
 
 VIDEO_EXTS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".gif", ".wmv")
 STATE_DIR = ".formcheck-batch"
 STATE_VERSION = 1
 AUTO = "auto"
-
-
-class BatchError(Exception):
-    """A problem with the batch's inputs or options (user-facing message)."""
-
-
-@dataclass(frozen=True)
-class ClipOptions:
-    """What decides a clip's result, besides its bytes and the model file (part of the key)."""
-
-    exercise: str  # exercise id or "auto"
-    model: str = "full"
-    model_path: str | None = None
-    smoothing: bool = True
-
-
-@dataclass(frozen=True)
-class Job:
-    clip: str  # output name (unique within the batch)
-    path: str
-    key: str
-
-
-@dataclass
-class ClipOutcome:
-    """What a worker sends back: the analyze document, or an error message."""
-
-    clip: str
-    doc: dict | None = None
-    error: str | None = None
-    #: the clip's HTML report, when asked for (``--clip-reports``)
-    html: str | None = None
 
 
 @dataclass
@@ -127,20 +96,20 @@ def clip_names(paths: list[Path]) -> list[str]:
 
 
 def _sha256(path: str | os.PathLike) -> str:
-    from .track import file_sha256
+    from formcheck.analysis.track import file_sha256
 
     return file_sha256(path)
 
 
 def model_sha256(options: ClipOptions) -> str:
-    from .models import resolve_model
+    from formcheck.io.model_download import resolve_model
 
     return _sha256(resolve_model(options.model, options.model_path))
 
 
 def job_key(path: str | os.PathLike, options: ClipOptions, model_hash: str) -> str:
     """Content key of one clip's result: clip bytes + model bytes + version + options."""
-    from . import __version__
+    from formcheck import __version__
 
     try:
         clip_hash = _sha256(path)
@@ -153,61 +122,6 @@ def job_key(path: str | os.PathLike, options: ClipOptions, model_hash: str) -> s
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-# ---- one clip (runs in a worker) ------------------------------------------------------------
-
-def analysis_options(options: ClipOptions, exercise: str):
-    from .estimator import EstimatorOptions
-    from .pipeline import AnalysisOptions
-    from .smoothing import OneEuroParams
-
-    return AnalysisOptions(
-        exercise=exercise,
-        estimator=EstimatorOptions(model=options.model, model_path=options.model_path),
-        smoothing=OneEuroParams() if options.smoothing else None,
-    )
-
-
-def analyze_clip(path: str | os.PathLike, options: ClipOptions):
-    """The :class:`pipeline.Analysis` of one clip, by the same path as ``formcheck analyze``."""
-    from .pipeline import analyze_path
-
-    return analyze_path(path, analysis_options(options, options.exercise))
-
-
-def clip_document(analysis, options: ClipOptions) -> dict:
-    """The JSON document ``formcheck analyze --json`` writes for this analysis."""
-    from .pipeline import result_document
-
-    return result_document(analysis, {"model": options.model})
-
-
-def score_one(clip: str, path: str, options: ClipOptions,
-              clip_report: bool = False) -> ClipOutcome:
-    """Worker entry point: analyse one clip; any failure becomes an error outcome."""
-    try:
-        analysis = analyze_clip(path, options)
-        doc = clip_document(analysis, options)
-    except Exception as exc:  # one bad clip must not stop the batch: report it in its row
-        return ClipOutcome(clip, error=_short_error(exc, path))
-    html = None
-    if clip_report:
-        from .report import clip_report_html
-
-        try:
-            html = clip_report_html(analysis, doc, path)
-        except Exception:  # the scores stand without the page; a re-run retries the page
-            html = None
-    return ClipOutcome(clip, doc=doc, html=html)
-
-
-def _short_error(exc: BaseException, path: str | os.PathLike | None = None) -> str:
-    msg = " ".join(str(exc).split())
-    if path is not None:  # rows must not depend on the folder the batch ran from
-        for form in {str(Path(path).resolve()), str(path)}:
-            msg = msg.replace(form, Path(path).name)
-    return f"{type(exc).__name__}: {msg}"[:300]
 
 
 # ---- rows and files --------------------------------------------------------------------------
@@ -346,7 +260,7 @@ def _run_pool(jobs: list[Job], workers: int, call: Callable[[Job], tuple],
                 lost.append(job)
                 continue
             except Exception as exc:  # e.g. a result that cannot be sent back
-                outcome = ClipOutcome(job.clip, error=_short_error(exc, job.path))
+                outcome = ClipOutcome(job.clip, error=short_error(exc, job.path))
             done(job, outcome)
     except BaseException:
         # interrupted (Ctrl-C) or failed: stop now rather than finish every queued clip; what
@@ -401,7 +315,7 @@ def run_batch(
     if backend not in ("local", "dask"):
         raise BatchError(f"unknown backend {backend!r}; valid: local, dask")
     if options.exercise != AUTO:
-        from .checks import validate_exercise
+        from formcheck.core.checks import validate_exercise
 
         try:
             validate_exercise(options.exercise)
@@ -444,7 +358,7 @@ def run_batch(
     try:
         if todo:
             if backend == "dask":
-                from .distributed import run_dask
+                from formcheck.batch.dask_backend import run_dask
 
                 run_dask(todo, options, jobs, scheduler, done, clip_reports)
             else:
@@ -459,7 +373,7 @@ def run_batch(
     summary.scored.sort()
     summary.skipped.sort()
     if report:
-        from .report import write_batch_report
+        from formcheck.render.report import write_batch_report
 
         linked = {r["clip"] for r in summary.rows if (out / f"{r['clip']}.html").is_file()}
         write_batch_report(out / "report.html", summary.rows, linked)
@@ -483,7 +397,7 @@ def format_batch_summary(summary: BatchSummary) -> str:
 
 def add_batch_parser(sub) -> None:
     """The ``batch`` subcommand's arguments (``sub``: argparse subparsers)."""
-    from .checks import EXERCISE_IDS
+    from formcheck.core.checks import EXERCISE_IDS
 
     b = sub.add_parser(
         "batch", help="score many clips in parallel",

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from .models import PROJECT_ROOT
+from formcheck.io.models import PROJECT_ROOT
 
 #: manifest columns, in order
 COLUMNS = ("file", "bytes", "sha256", "url", "url_sha256", "convert", "source", "license")
@@ -192,8 +192,8 @@ class FetchReport:
 def fetch_one(asset: Asset, folder: Path, shared: Path | None, download: bool = True,
               progress: bool = True, force: bool = False) -> FetchReport:
     """Make ``folder/asset.file`` match the manifest row (see the module docstring)."""
-    from .model_download import check_bundle, download_file
-    from .models import ModelError
+    from formcheck.io.model_download import check_bundle, download_file
+    from formcheck.io.models import ModelError
 
     dest = folder / asset.file
     have_shared = shared is not None and (shared / asset.file).is_file()

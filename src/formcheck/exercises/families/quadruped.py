@@ -3,8 +3,8 @@
 
 What is measured, in image pixels of one pose (y down):
 
-* **floor line** (degrees, :func:`~formcheck.geometry.segment_angle` convention): a
-  total-least-squares line (:func:`~formcheck.geometry.floor_angle_from_points`) through the
+* **floor line** (degrees, :func:`~formcheck.core.geometry.segment_angle` convention): a
+  total-least-squares line (:func:`~formcheck.core.geometry.floor_angle_from_points`) through the
   points that touch the floor. On all fours these are both wrists and both knees, fitted only
   in frames with all four down (:class:`FloorTracker` keeps the median of recent ones and holds
   it while a limb is lifted). The contacts lie at different depths, so perspective tilts their
@@ -16,13 +16,13 @@ What is measured, in image pixels of one pose (y down):
   6-17 deg (bird_dog_01, bird_dog_03). In a front/back view the left-right pairs (both knees,
   both wrists) lie at one depth each, so their directions are averaged instead.
   The plank fits its own contacts (see :mod:`formcheck.exercises.plank`).
-* **up**: unit vector away from the floor (:func:`~formcheck.geometry.up_vector`), to tell
+* **up**: unit vector away from the floor (:func:`~formcheck.core.geometry.up_vector`), to tell
   "above" from "below" whichever way the person faces.
 * **elevation**: signed angle of a segment above the floor line, degrees in [-90, 90].
 * **pitch** (:func:`pitch_deg`): signed angle of a segment (e.g. shoulder->ear) relative to
   the direction of another (hip->shoulder), positive when it turns toward ``up``.
 
-Scalar ``math`` is used rather than the vectorised helpers in :mod:`formcheck.geometry` (same
+Scalar ``math`` is used rather than the vectorised helpers in :mod:`formcheck.core.geometry` (same
 definitions): one frame is a handful of points and numpy's per-call overhead would dominate
 the per-frame budget (< 0.5 ms).
 """
@@ -36,10 +36,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..geometry import floor_angle_from_points
-from ..pose import Landmark, Pose, side_landmark
-from ..view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
-from .base import Analyzer, FrameClock, FrameEval
+from formcheck.core.geometry import floor_angle_from_points
+from formcheck.core.pose import Landmark, Pose, side_landmark
+from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
+from formcheck.exercises.families.base import Analyzer, FrameClock, FrameEval
 
 Point = tuple[float, float]
 
@@ -48,7 +48,7 @@ def other(side: str) -> str:
     return "right" if side == "left" else "left"
 
 
-# ---- scalar geometry (same conventions as formcheck.geometry) ---------------------------------
+# ---- scalar geometry (same conventions as formcheck.core.geometry) ---------------------------------
 def pt(pose: Pose, lm: int) -> Point:
     x, y = pose.px[int(lm)]
     return float(x), float(y)
@@ -186,7 +186,7 @@ class FloorParams:
     """Numbers shared by the face-down floor exercises (each exercise's Params embeds a copy)."""
 
     #: wrong_view: a front/back view (yaw below this, deg) sustained this long (s); the
-    #: evidence for both numbers is in formcheck.view
+    #: evidence for both numbers is in formcheck.core.view
     front_view_max_yaw_deg: float = WRONG_VIEW_MAX_YAW_DEG
     wrong_view_min_s: float = WRONG_VIEW_MIN_S
     #: too_fast is already "sustained over 0.2 s" (the base's window); it needs only a few

@@ -23,9 +23,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..checks import PAIN_STOP_ADVICE, checks_for, cue_for
-from ..pose import Landmark, Pose
-from ..results import ExerciseResult, FaultSpan, FrameFeedback, Hold, Rep
+from formcheck.core.checks import PAIN_STOP_ADVICE, checks_for, cue_for
+from formcheck.core.pose import Landmark, Pose
+from formcheck.core.results import ExerciseResult, FaultSpan, FrameFeedback, Hold, Rep
 
 OK = "ok"
 FAULT = "fault"

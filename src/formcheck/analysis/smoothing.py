@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .pose import Pose
+from formcheck.core.pose import Pose
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@ import argparse
 import json
 import os
 import sys
+from functools import partial
 from pathlib import Path
 
-from . import __version__
-from .checks import DISCLAIMER, EXERCISE_IDS
+from formcheck import __version__
+from formcheck.core.checks import DISCLAIMER, EXERCISE_IDS
 
 EXIT_USAGE = 2
 
@@ -84,10 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--no-download", action="store_true", help="copy only; never download")
     f.add_argument("--force", action="store_true",
                    help="replace files whose SHA-256 differs from the manifest")
-    from .batch import add_batch_parser
+    from formcheck.batch.runner import add_batch_parser
 
     add_batch_parser(sub)
-    from .live import add_parsers as add_live_parsers
+    from formcheck.coach.live import add_parsers as add_live_parsers
 
     add_live_parsers(sub)  # live, routine, history
     return parser
@@ -110,9 +111,10 @@ def _progress(enabled: bool, desc: str):
 
 
 def cmd_analyze(args) -> int:
-    from .estimator import EstimatorOptions
-    from .pipeline import AnalysisOptions, analyze_path, result_document
-    from .smoothing import OneEuroParams
+    from formcheck.analysis.pipeline import AnalysisOptions, analyze_path, result_document
+    from formcheck.analysis.smoothing import OneEuroParams
+    from formcheck.io.estimator import EstimatorOptions
+    from formcheck.render.annotated_video import AnnotatedVideoWriter
 
     video = Path(args.video)
     if not video.exists():
@@ -131,7 +133,8 @@ def cmd_analyze(args) -> int:
         print(DISCLAIMER, file=sys.stderr)
     bar, update = _progress(not args.quiet, video.name)
     try:
-        analysis = analyze_path(video, opts, out_video=args.out_video, on_progress=update)
+        writer = partial(AnnotatedVideoWriter, args.out_video) if args.out_video else None
+        analysis = analyze_path(video, opts, video_writer=writer, on_progress=update)
     finally:
         if bar is not None:
             bar.close()
@@ -139,7 +142,7 @@ def cmd_analyze(args) -> int:
     if args.json:
         _write_json_atomic(Path(args.json), doc)
     if args.report:
-        from .report import write_clip_report
+        from formcheck.render.report import write_clip_report
 
         try:
             write_clip_report(args.report, analysis, doc, video)
@@ -200,7 +203,7 @@ def _write_json_atomic(path: Path, doc: dict) -> None:
 
 
 def cmd_batch(args) -> int:
-    from .batch import BatchError, main_batch
+    from formcheck.batch.runner import BatchError, main_batch
 
     try:
         return main_batch(args)
@@ -209,7 +212,7 @@ def cmd_batch(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .evaluate import main_evaluate
+    from formcheck.analysis.evaluate import main_evaluate
 
     if not Path(args.labels).is_file():
         raise UserError(f"no such labels file: {args.labels}")
@@ -217,7 +220,8 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from .models import VARIANTS, model_filename, resolve_model, search_dirs
+    from formcheck.io.model_download import resolve_model
+    from formcheck.io.models import VARIANTS, model_filename, search_dirs
 
     if args.fetch:
         print(resolve_model(args.fetch))
@@ -241,7 +245,7 @@ def cmd_models(args) -> int:
 
 
 def cmd_fetch(args) -> int:
-    from .assets import AssetError, fetch
+    from formcheck.io.assets import AssetError, fetch
 
     folders = [name for name, on in (("models", args.models), ("sample_videos", args.samples))
                if on] or ["models", "sample_videos"]
@@ -268,19 +272,19 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_live(args) -> int:
-    from .live import main_live
+    from formcheck.coach.live import main_live
 
     return main_live(args)
 
 
 def cmd_routine(args) -> int:
-    from .routine import main_routine
+    from formcheck.coach.routine import main_routine
 
     return main_routine(args)
 
 
 def cmd_history(args) -> int:
-    from .history import main_history
+    from formcheck.coach.history import main_history
 
     return main_history(args)
 
@@ -291,8 +295,8 @@ COMMANDS = {"analyze": cmd_analyze, "evaluate": cmd_evaluate, "models": cmd_mode
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .models import ModelError
-    from .video import VideoError
+    from formcheck.io.models import ModelError
+    from formcheck.io.video import VideoError
 
     parser = build_parser()
     args = parser.parse_args(argv)

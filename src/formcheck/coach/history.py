@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .checks import EXERCISE_IDS, EXERCISE_NAMES
-from .results import ExerciseResult
+from formcheck.core.checks import EXERCISE_IDS, EXERCISE_NAMES
+from formcheck.core.results import ExerciseResult
 
 SCHEMA = 1
 ENV_VAR = "FORMCHECK_HISTORY"

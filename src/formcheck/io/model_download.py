@@ -1,6 +1,6 @@
 """Downloading the official Pose Landmarker bundle into the user cache.
 
-Only called when no model is found locally (see :func:`formcheck.models.resolve_model`) or
+Only called when no model is found locally (see :func:`resolve_model`) or
 when the user asks (``formcheck models --fetch``, ``formcheck fetch --models``). It says so on
 stderr before it starts, shows a progress bar on a terminal, writes to a temporary file that
 is renamed into place only once complete and checked, and records the file's SHA-256 beside it
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from .models import OFFICIAL_URL, ModelError, cache_dir, model_filename
+from formcheck.io.models import OFFICIAL_URL, ModelError, cache_dir, find_model, model_filename, search_dirs
 
 #: members every pose_landmarker .task bundle holds
 BUNDLE_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
@@ -184,3 +184,23 @@ def _write_sidecar(path: Path, digest: str) -> None:
     tmp = side.with_name(f".{side.name}.tmp")
     tmp.write_text(f"{digest}  {path.name}\n")
     os.replace(tmp, side)
+
+
+def resolve_model(
+    variant: str = "full",
+    model_path: str | os.PathLike | None = None,
+    download: bool = True,
+) -> Path:
+    """The model file to use; downloads the official one into the cache if none is found."""
+    if model_path is not None:
+        p = find_model(variant, model_path)
+        if p is None:
+            raise ModelError(f"model file not found: {model_path}")
+        return p
+    p = find_model(variant)
+    if p is not None:
+        return p
+    if not download:
+        where = ", ".join(str(d) for _, d in search_dirs())
+        raise ModelError(f"{model_filename(variant)} not found in: {where}")
+    return download_model(variant)

@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from .models import ModelError, resolve_model
-from .pose import Pose
+from formcheck.core.pose import Pose
+from formcheck.io.model_download import resolve_model
+from formcheck.io.models import ModelError
 
 
 @dataclass(frozen=True)

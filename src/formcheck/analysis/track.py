@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from .pose import ROW_SIZE, Pose
+from formcheck.core.pose import ROW_SIZE, Pose
 
 CACHE_VERSION = 1
 
@@ -107,7 +107,7 @@ def default_cache_dir() -> Path:
 
 def cache_key(video: str | os.PathLike, options) -> str:
     """Key from the clip's bytes, the model file's bytes and the estimator options."""
-    from .models import resolve_model
+    from formcheck.io.model_download import resolve_model
 
     model = resolve_model(options.model, options.model_path)
     payload = json.dumps(
@@ -128,8 +128,8 @@ def extract_track(
     on_frame: Callable[[int, int | None], None] | None = None,
 ) -> PoseTrack:
     """Run pose estimation over a whole clip (no cache)."""
-    from .estimator import EstimatorOptions, PoseEstimator
-    from .video import VideoFileSource
+    from formcheck.io.estimator import EstimatorOptions, PoseEstimator
+    from formcheck.io.video import VideoFileSource
 
     options = options or EstimatorOptions()
     rows = []
@@ -155,7 +155,7 @@ def load_or_extract(
     cache_dir: str | os.PathLike | None = None,
 ) -> PoseTrack:
     """The clip's track from the cache, extracting (and caching) it on a miss."""
-    from .estimator import EstimatorOptions
+    from formcheck.io.estimator import EstimatorOptions
 
     options = options or EstimatorOptions()
     folder = Path(cache_dir) if cache_dir else default_cache_dir()

@@ -1,10 +1,11 @@
-"""Running an analysis: pose stream -> smoothing -> exercise analyzer (-> overlay -> video).
+"""Running an analysis: pose stream -> smoothing -> exercise analyzer (-> a frame writer).
 
 Two entry points share the same per-frame step (:class:`FrameProcessor`):
 
 * :func:`analyze_track` scores a cached :class:`PoseTrack` (no model, no pixels);
-* :func:`analyze_video` decodes a clip, runs the model, scores, and optionally draws and
-  writes an annotated H.264 video.
+* :func:`analyze_video` decodes a clip, runs the model, scores, and optionally hands each
+  frame to a :class:`FrameWriter` (the annotated video of :mod:`formcheck.render.annotated_video`;
+  this layer draws nothing itself).
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from .checks import EXERCISE_NAMES
-from .estimator import EstimatorOptions
-from .exercises import make_analyzer
-from .pose import Pose
-from .recognize import Recognizer, position_of
-from .results import ExerciseResult, FaultSpan, FrameFeedback
-from .smoothing import OneEuroParams, PoseSmoother
-from .track import PoseTrack
+from formcheck.analysis.recognize import Recognizer, position_of
+from formcheck.analysis.smoothing import OneEuroParams, PoseSmoother
+from formcheck.analysis.track import PoseTrack
+from formcheck.core.checks import EXERCISE_NAMES
+from formcheck.core.pose import Pose
+from formcheck.core.results import ExerciseResult, FaultSpan, FrameFeedback
+from formcheck.exercises import make_analyzer
+from formcheck.io.estimator import EstimatorOptions
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,26 @@ def analyze_track(track: PoseTrack, exercise: str,
     return Analysis(proc.result(), frames, track.source, track.fps, track.image_size)
 
 
+class FrameWriter(Protocol):
+    """Where :func:`analyze_video` hands each scored frame (e.g. an annotated video file).
+
+    ``write`` gets the decoded RGB frame (a fresh array, safe to draw on), the smoothed pose and
+    the frame's feedback; ``close`` finishes the output, ``abort`` throws it away.
+    """
+
+    def write(self, rgb: np.ndarray, pose: Pose | None, feedback: FrameFeedback) -> None: ...
+
+    def close(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+#: builds a :class:`FrameWriter` once the clip's fps and the exercise's title are known.
+#: The analysis draws nothing itself; ``formcheck analyze --out-video`` passes
+#: ``functools.partial(formcheck.render.annotated_video.AnnotatedVideoWriter, path)``.
+VideoWriterFactory = Callable[[float, str], FrameWriter]
+
+
 #: ``--exercise auto``: recognise the exercise from the clip, then analyse it
 AUTO = "auto"
 
@@ -118,7 +140,7 @@ AUTO = "auto"
 def analyze_path(
     video: str | os.PathLike,
     options: AnalysisOptions,
-    out_video: str | os.PathLike | None = None,
+    video_writer: VideoWriterFactory | None = None,
     on_progress: Callable[[int, int | None], None] | None = None,
 ) -> Analysis:
     """One clip as ``formcheck analyze`` and ``formcheck batch`` run it.
@@ -129,11 +151,11 @@ def analyze_path(
     result's ``extra["recognized_exercise"]`` and a note say what was recognised and why.
     """
     if options.exercise != AUTO:
-        return analyze_video(video, options, out_video=out_video, on_progress=on_progress)
+        return analyze_video(video, options, video_writer=video_writer, on_progress=on_progress)
     from dataclasses import replace
 
-    from .recognize import recognize_track
-    from .track import load_or_extract
+    from formcheck.analysis.recognize import recognize_track
+    from formcheck.analysis.track import load_or_extract
 
     track = load_or_extract(video, options.estimator)
     rec = recognize_track(track)
@@ -142,9 +164,9 @@ def analyze_path(
                              notes=[f"nothing to analyse: {rec.reason}"],
                              extra={"recognized_exercise": None})
         return Analysis(res, [], str(video), track.fps, track.image_size)
-    if out_video is not None:  # drawing needs the pixels: run the clip again
+    if video_writer is not None:  # drawing needs the pixels: run the clip again
         analysis = analyze_video(video, replace(options, exercise=rec.exercise),
-                                 out_video=out_video, on_progress=on_progress)
+                                 video_writer=video_writer, on_progress=on_progress)
     else:
         analysis = analyze_track(track, rec.exercise, options.smoothing)
         analysis.source = str(video)
@@ -160,7 +182,7 @@ def analyze_path(
 def analyze_video(
     video: str | os.PathLike,
     options: AnalysisOptions,
-    out_video: str | os.PathLike | None = None,
+    video_writer: VideoWriterFactory | None = None,
     on_progress: Callable[[int, int | None], None] | None = None,
 ) -> Analysis:
     """Decode, estimate, score and (optionally) write the annotated video, in one pass.
@@ -176,20 +198,19 @@ def analyze_video(
         VideoError: the clip cannot be read, is cut short, or has no frames.
         ModelError: the pose model cannot be found or loaded.
     """
-    from .estimator import PoseEstimator
-    from .video import VideoError, VideoFileSource, frames_within_budget
+    from formcheck.io.estimator import PoseEstimator
+    from formcheck.io.video import VideoError, VideoFileSource, frames_within_budget
 
     frames: list[FrameFeedback] = []
     stage: _Stage | None = None
-    writer: AnnotatedVideoWriter | None = None
+    writer: FrameWriter | None = None
     n = 0
     try:
         with VideoFileSource(video) as src:
             info = src.info
             proc = FrameProcessor(options.exercise, options.smoothing)
-            if out_video is not None:
-                writer = AnnotatedVideoWriter(
-                    out_video, info.fps, EXERCISE_NAMES.get(options.exercise, options.exercise))
+            if video_writer is not None:
+                writer = video_writer(info.fps, EXERCISE_NAMES.get(options.exercise, options.exercise))
 
             def score(item) -> None:
                 frame, main = item
@@ -248,7 +269,7 @@ class _Stage:
         self._thread.start()
 
     def _run(self) -> None:
-        from .video import lower_thread_priority
+        from formcheck.io.video import lower_thread_priority
 
         lower_thread_priority()
         try:
@@ -305,95 +326,9 @@ class _Stage:
         self._thread.join(timeout=10)
 
 
-class AnnotatedVideoWriter:
-    """Draws the overlay on frames and encodes them to an H.264 mp4, atomically.
-
-    The file is created on the first frame, with that frame's size (rotation applied);
-    ``close()`` moves it into place, ``abort()`` deletes it.
-    """
-
-    #: x264 settings of the annotated video. Measured on glute_bridge_01 (720p, 392 frames,
-    #: 2 shared cores, whole analyze process CPU time): no video 13.5 s, veryfast/crf 23
-    #: 18.7 s (1.2 MB), superfast/23 17.2 s (2.6 MB), ultrafast/28 16.3 s (2.4 MB). The
-    #: model shares two cores with this work, so the cheapest encoder at an acceptable size
-    #: wins; crf 28 keeps the overlay text and skeleton sharp enough to read.
-    PRESET = "ultrafast"
-    CRF = 28
-
-    def __init__(self, path: str | os.PathLike, fps: float, title: str):
-        from .overlay import SkeletonAnnotator, StatusAnnotator
-
-        self.path = path
-        self.fps = fps
-        self._skeleton = SkeletonAnnotator()
-        self._status = StatusAnnotator(title)
-        self._writer = None
-        self.frames = 0
-
-    def write(self, rgb, pose: Pose | None, feedback: FrameFeedback) -> None:
-        """Draw on ``rgb`` (in place) and encode it."""
-        from .video import VideoWriter
-
-        if self._writer is None:
-            h, w = rgb.shape[:2]
-            self._writer = VideoWriter(self.path, self.fps, (w, h), crf=self.CRF,
-                                       preset=self.PRESET)
-        self._skeleton.annotate(rgb, pose, feedback)
-        self._status.annotate(rgb, feedback)
-        self._writer.write(rgb)
-        self.frames += 1
-
-    def close(self) -> None:
-        if self._writer is None:
-            from .video import VideoError
-
-            raise VideoError(f"no frames were written to {self.path}")
-        self._writer.close()
-        self._writer = None
-
-    def abort(self) -> None:
-        if self._writer is not None:
-            self._writer.abort()
-            self._writer = None
-
-
-class AnnotatedVideoSink:
-    """:class:`AnnotatedVideoWriter` in a background thread (for a caller that scores frames
-    itself, e.g. a live loop): ``put(rgb, pose, feedback)`` hands a frame over, blocking while
-    ``queue_size`` frames wait; ``close()`` finishes the file; ``abort()`` throws it away.
-    An error in the thread is raised by the next put/close."""
-
-    PRESET = AnnotatedVideoWriter.PRESET
-    CRF = AnnotatedVideoWriter.CRF
-
-    def __init__(self, path: str | os.PathLike, fps: float, title: str, queue_size: int = 8):
-        self._out = AnnotatedVideoWriter(path, fps, title)
-        self._stage = _Stage(lambda item: self._out.write(*item), name="formcheck-encode",
-                             queue_size=queue_size)
-
-    @property
-    def frames(self) -> int:
-        return self._out.frames
-
-    def put(self, rgb, pose: Pose | None, feedback: FrameFeedback) -> None:
-        self._stage.put((rgb, pose, feedback))
-
-    def close(self) -> None:
-        try:
-            self._stage.close()
-        except BaseException:
-            self._out.abort()
-            raise
-        self._out.close()
-
-    def abort(self) -> None:
-        self._stage.abort()
-        self._out.abort()
-
-
 def result_document(analysis: Analysis, extra: dict | None = None) -> dict:
     """The JSON document ``formcheck analyze --json`` writes."""
-    from . import __version__
+    from formcheck import __version__
 
     doc = {
         "formcheck_version": __version__,

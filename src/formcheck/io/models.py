@@ -2,7 +2,7 @@
 
 Search order: an explicit path, ``$FORMCHECK_MODEL_DIR``, the project's ``models/`` folder,
 ``../shared/models`` beside the project (this workspace), then the user cache. Only if none
-has it is the official file downloaded into the cache (see :func:`download_model`).
+has it is the official file downloaded into the cache (see :func:`formcheck.io.model_download.resolve_model`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ OFFICIAL_URL = (
     "https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
     "pose_landmarker_{v}/float16/latest/pose_landmarker_{v}.task"
 )
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
 class ModelError(Exception):
@@ -56,25 +56,3 @@ def find_model(variant: str = "full", model_path: str | os.PathLike | None = Non
         if p.is_file() and p.stat().st_size > 0:
             return p
     return None
-
-
-def resolve_model(
-    variant: str = "full",
-    model_path: str | os.PathLike | None = None,
-    download: bool = True,
-) -> Path:
-    """The model file to use; downloads the official one into the cache if none is found."""
-    if model_path is not None:
-        p = find_model(variant, model_path)
-        if p is None:
-            raise ModelError(f"model file not found: {model_path}")
-        return p
-    p = find_model(variant)
-    if p is not None:
-        return p
-    if not download:
-        where = ", ".join(str(d) for _, d in search_dirs())
-        raise ModelError(f"{model_filename(variant)} not found in: {where}")
-    from .model_download import download_model
-
-    return download_model(variant)

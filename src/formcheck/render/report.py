@@ -6,7 +6,7 @@ changes no global state) and frame thumbnails are inlined as base64 PNG. Every p
 that comes from a clip, a label or an analysis is HTML-escaped.
 
 Clip report: summary, fault table with a thumbnail of the frame where each fault was worst
-(``FaultSpan.worst_s``, decoded with :class:`formcheck.video.VideoFileSource`), per-rep and hold
+(``FaultSpan.worst_s``, decoded with :class:`formcheck.io.video.VideoFileSource`), per-rep and hold
 tables, and one plot per signal the checks used (``pipeline.signals_table``) with the
 analyzer's thresholds drawn as lines and the fault spans shaded, plus a fault timeline.
 Batch report: the clips ranked by form score, a score chart and the time in fault per check.
@@ -25,8 +25,8 @@ from urllib.parse import quote
 
 import numpy as np
 
-from .checks import DISCLAIMER, EXERCISE_NAMES, PAIN_STOP_ADVICE
-from .score import form_score
+from formcheck.analysis.score import form_score
+from formcheck.core.checks import DISCLAIMER, EXERCISE_NAMES, PAIN_STOP_ADVICE
 
 #: plots and thumbnails per report are capped so a long clip still gives a readable page
 MAX_SIGNAL_PLOTS = 16
@@ -134,7 +134,7 @@ def _related(check: str, signal: str, labels: list[str]) -> bool:
 def signal_plots(frames, faults: list[Mapping[str, Any]],
                  thresholds: Mapping[str, list[tuple[float, str]]]) -> list[tuple[str, bytes]]:
     """(signal name, PNG) per signal with data: values over time, thresholds, fault spans."""
-    from .pipeline import signals_table
+    from formcheck.analysis.pipeline import signals_table
 
     t, signals = signals_table(frames)
     names = [k for k, v in signals.items() if np.isfinite(v).any()]
@@ -197,7 +197,7 @@ def worst_frames(video: str | os.PathLike, times_s: list[float],
     """PNG thumbnails of the frames nearest each time (seconds, stream timestamps)."""
     import cv2
 
-    from .video import VideoFileSource
+    from formcheck.io.video import VideoFileSource
 
     targets = sorted(set(float(t) for t in times_s))
     if not targets:
@@ -234,8 +234,8 @@ def clip_report_html(analysis, doc: Mapping[str, Any] | None = None,
     worst-frame thumbnails; ``thresholds`` default to the exercise analyzer's
     ``signal_thresholds()``.
     """
-    from .exercises import make_analyzer
-    from .pipeline import result_document
+    from formcheck.analysis.pipeline import result_document
+    from formcheck.exercises import make_analyzer
 
     doc = dict(doc) if doc is not None else result_document(analysis)
     res = analysis.result

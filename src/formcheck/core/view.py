@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .pose import Landmark, Pose
+from formcheck.core.pose import Landmark, Pose
 
 #: wrong_view for exercises that need a side view: body yaw below this (deg) is a front/back
 #: view. Measured on the labelled clips: every side clip 61-88 deg (bird_dog_03 61, plank_05

@@ -13,10 +13,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import EXERCISE_IDS
-from .estimator import EstimatorOptions
-from .pipeline import analyze_track
-from .track import load_or_extract
+from formcheck.analysis.pipeline import analyze_track
+from formcheck.analysis.track import load_or_extract
+from formcheck.core.checks import EXERCISE_IDS
+from formcheck.io.estimator import EstimatorOptions
 
 
 @dataclass

@@ -28,8 +28,8 @@ from typing import Protocol
 
 import numpy as np
 
-from .checks import PAIN_STOP_ADVICE
-from .results import FrameFeedback
+from formcheck.core.checks import PAIN_STOP_ADVICE
+from formcheck.core.results import FrameFeedback
 
 # priorities: higher replaces lower in the pending slot
 PRIORITY_INFO = 0  # rep counts, "hold done"

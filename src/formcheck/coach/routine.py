@@ -1,7 +1,7 @@
 """The guided routine: the programme's six floor exercises in the guide's order, each with its
 target, rests in between, a summary at the end, and the session saved to the local history.
 
-Each exercise is a :class:`~formcheck.live.LiveSession` on the same camera, pose model and
+Each exercise is a :class:`~formcheck.coach.live.LiveSession` on the same camera, pose model and
 session clock (so the model's timestamps keep increasing). A set ends when its target is met,
 when the person presses ``n`` (next), or after ``max_s``; ``q`` ends the routine, and a pain
 stop (``p`` or the hands-up gesture) ends it at once with the advice to see a physician.
@@ -16,8 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .checks import DISCLAIMER, EXERCISE_NAMES, START_POSITION_CUES
-from .live import (
+from formcheck.coach.live import (
     CAMERA_SETUP,
     KEY_ESC,
     KEY_NEXT,
@@ -31,48 +30,9 @@ from .live import (
     StepSpec,
     format_live_summary,
 )
-from .results import FrameFeedback
-
-
-@dataclass(frozen=True)
-class RoutineStep:
-    """One exercise of the programme and what completes it."""
-
-    exercise: str
-    #: completed reps that finish the set (None: a hold exercise)
-    reps: int | None = None
-    #: good-form hold (s) that finishes the set; with ``per_side`` one such hold on each side
-    hold_s: float | None = None
-    per_side: bool = False
-    #: shown on screen and spoken at the start
-    target_text: str = ""
-    #: the set ends after this long even if the target was not reached (s)
-    max_s: float = 180.0
-
-
-#: The programme in the guide's order. Targets from the exercise guide (spec/EXERCISES.md)
-#: where it gives them; where it does not, the choice is said next to it.
-PROGRAMME: tuple[RoutineStep, ...] = (
-    # guide: "hold 3 to 5 s ... 10 to 12 reps"; the set is done at the lower bound
-    RoutineStep("pelvic_tilt", reps=10, target_text="10-12 reps, hold each 3-5 s"),
-    # guide: "hold 15 to 30 s ... then the other side"
-    RoutineStep("knee_to_chest", hold_s=15.0, per_side=True,
-                target_text="hold 15-30 s, each side"),
-    # guide gives no count; 10 slow cycles (one per breath, ~1 min) is the usual prescription
-    RoutineStep("cat_cow", reps=10, target_text="10 slow cycles with your breath"),
-    # guide: "alternate sides", no count; 5 per side keeps the routine ~15 min in all
-    RoutineStep("bird_dog", reps=10, per_side=True,
-                target_text="alternate sides, 5 each, hold a few seconds"),
-    # guide: "hold 5 s, lower slowly", no count; 10 reps like the pelvic tilt
-    RoutineStep("glute_bridge", reps=10, target_text="10 reps, hold 5 s at the top"),
-    # guide: "Hold 30 s or less"; the modified plank (on the knees) is the programme's version
-    RoutineStep("plank", hold_s=30.0, target_text="modified plank (knees down), up to 30 s",
-                max_s=120.0),
-)
-
-
-def step_for(exercise: str) -> RoutineStep | None:
-    return next((s for s in PROGRAMME if s.exercise == exercise), None)
+from formcheck.coach.programme import PROGRAMME, RoutineStep
+from formcheck.core.checks import DISCLAIMER, EXERCISE_NAMES, START_POSITION_CUES
+from formcheck.core.results import FrameFeedback
 
 
 def target_met(step: RoutineStep, analyzer, fb: FrameFeedback) -> bool:
@@ -100,7 +60,7 @@ def rest(grabber: FrameGrabber, display, seconds: float, next_step: RoutineStep,
          coach=None) -> str | None:
     """The rest screen between exercises: the camera picture, a countdown and what comes
     next (where to put the camera). Returns "quit", "pain", "ended" or None (rest over)."""
-    from .overlay import HudState, LiveAnnotator
+    from formcheck.render.overlay import HudState, LiveAnnotator
 
     annot = LiveAnnotator()
     name = EXERCISE_NAMES[next_step.exercise]
@@ -191,9 +151,9 @@ def format_routine_summary(run: RoutineRun) -> str:
 
 def main_routine(args) -> int:
     """`formcheck routine`."""
-    from .estimator import EstimatorOptions, PoseEstimator
-    from .history import append_session, session_record
-    from .live import (
+    from formcheck.analysis.pipeline import FrameProcessor
+    from formcheck.coach.history import append_session, session_record
+    from formcheck.coach.live import (
         CvWindow,
         LiveError,
         SessionClock,
@@ -201,8 +161,8 @@ def main_routine(args) -> int:
         release_session,
         write_json_atomic,
     )
-    from .pipeline import FrameProcessor
-    from .voice import VoiceCoach, VoiceUnavailable, make_voice
+    from formcheck.coach.voice import VoiceCoach, VoiceUnavailable, make_voice
+    from formcheck.io.estimator import EstimatorOptions, PoseEstimator
 
     steps = PROGRAMME
     if args.only:

@@ -14,8 +14,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from .pose import SKELETON, Pose
-from .results import FrameFeedback
+from formcheck.core.pose import SKELETON, Pose
+from formcheck.core.results import FrameFeedback
 
 # RGB colours (frames are RGB throughout formcheck)
 GOOD = (46, 204, 113)

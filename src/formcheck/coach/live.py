@@ -42,18 +42,18 @@ import cv2  # order matters, see above
 import numpy as np
 from numpy.typing import NDArray
 
-from .checks import (
+from formcheck.coach.voice import VoiceUnavailable
+from formcheck.core.checks import (
     DISCLAIMER,
     EXERCISE_NAMES,
     PAIN_STOP_ADVICE,
     START_POSITION_CUES,
     validate_exercise,
 )
-from .pose import Pose
-from .results import ExerciseResult, FrameFeedback
-from .video import Frame, VideoError, VideoInfo
-from .view import classify_view
-from .voice import VoiceUnavailable
+from formcheck.core.pose import Pose
+from formcheck.core.results import ExerciseResult, FrameFeedback
+from formcheck.core.view import classify_view
+from formcheck.io.video import Frame, VideoError, VideoInfo
 
 # ---- where to put the camera ------------------------------------------------------------------
 
@@ -157,7 +157,7 @@ class PacedFileSource:
     the clip's clock, as a person pausing a recording would expect."""
 
     def __init__(self, path: str | os.PathLike):
-        from .video import VideoFileSource
+        from formcheck.io.video import VideoFileSource
 
         self._src = VideoFileSource(path)
         self.info: VideoInfo = self._src.info
@@ -304,7 +304,7 @@ class InferenceWorker:
 def open_camera(spec: str) -> tuple[object, str]:
     """A camera index ("0") -> CameraSource; a video file -> PacedFileSource. Returns
     (source, description). Raises VideoError with a clear message when it cannot be opened."""
-    from .video import CameraSource
+    from formcheck.io.video import CameraSource
 
     if spec.isdigit():
         # OpenCV prints several lines of backend noise when a camera index does not exist;
@@ -447,7 +447,7 @@ class StepSpec:
 
 class LiveSession:
     """One exercise set, live. ``processor_factory()`` builds a fresh
-    :class:`~formcheck.pipeline.FrameProcessor` (smoothing + analyzer)."""
+    :class:`~formcheck.analysis.pipeline.FrameProcessor` (smoothing + analyzer)."""
 
     def __init__(
         self,
@@ -462,7 +462,7 @@ class LiveSession:
         max_seconds: float | None = None,
         annotator=None,
     ):
-        from .overlay import HudState, LiveAnnotator
+        from formcheck.render.overlay import HudState, LiveAnnotator
 
         self.step = step
         self.estimator = estimator
@@ -669,7 +669,7 @@ class LiveSession:
                 self.hud.notice = span.cue
                 self._notice_until = now_s + self.params.notice_s
                 if self.coach is not None:
-                    from .voice import PRIORITY_CUE
+                    from formcheck.coach.voice import PRIORITY_CUE
 
                     self.coach.say(span.cue, PRIORITY_CUE)
         self._spans_seen = len(spans)
@@ -742,7 +742,7 @@ class Recorder:
             self.skipped += 1
 
     def _run(self) -> None:
-        from .video import VideoWriter
+        from formcheck.io.video import VideoWriter
 
         while True:
             item = self._q.get()
@@ -826,7 +826,7 @@ def format_live_summary(res: ExerciseResult, end_reason: str, stats: LiveStats) 
 
 
 def result_json(outcome: SessionOutcome, source: str, info: VideoInfo | None, model: str) -> dict:
-    from .pipeline import Analysis, result_document
+    from formcheck.analysis.pipeline import Analysis, result_document
 
     analysis = Analysis(outcome.result, [], source, info.fps if info else 0.0,
                         (info.width, info.height) if info else (0, 0))
@@ -838,9 +838,9 @@ def result_json(outcome: SessionOutcome, source: str, info: VideoInfo | None, mo
 
 def run_live(opts: LiveOptions, out=sys.stdout) -> int:
     """The `formcheck live` command. Returns the exit status."""
-    from .estimator import EstimatorOptions, PoseEstimator
-    from .pipeline import FrameProcessor
-    from .voice import VoiceCoach, make_voice
+    from formcheck.analysis.pipeline import FrameProcessor
+    from formcheck.coach.voice import VoiceCoach, make_voice
+    from formcheck.io.estimator import EstimatorOptions, PoseEstimator
 
     validate_exercise(opts.exercise)
     print(DISCLAIMER, file=out)
@@ -866,7 +866,7 @@ def run_live(opts: LiveOptions, out=sys.stdout) -> int:
             if hasattr(source, "__enter__"):
                 source.__enter__()
             grabber = FrameGrabber(source, clock, desc).start()
-            from .routine import step_for
+            from formcheck.coach.programme import step_for
 
             prog = step_for(opts.exercise)
             session = LiveSession(
@@ -906,7 +906,7 @@ def save_outcome(outcome: SessionOutcome, opts: LiveOptions, desc: str, info: Vi
                  started: datetime, out=sys.stdout) -> None:
     """Print the summary, write the result JSON (--json) and append to the history; also
     (above all) when the camera went away mid-set."""
-    from .history import append_session, session_record
+    from formcheck.coach.history import append_session, session_record
 
     if outcome.message:
         print(f"formcheck: {outcome.message} - saving what was recorded so far", file=sys.stderr)
@@ -934,7 +934,7 @@ def write_json_atomic(path: Path, doc: dict) -> None:
 
 def add_parsers(sub) -> None:
     """The `live`, `routine` and `history` subcommands (called by cli.build_parser)."""
-    from .checks import EXERCISE_IDS
+    from formcheck.core.checks import EXERCISE_IDS
 
     def camera_args(p):
         p.add_argument("--camera", default="0", metavar="INDEX|FILE",

@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .geometry import joint_angle
-from .pose import Landmark, Pose
-from .track import PoseTrack
+from formcheck.analysis.track import PoseTrack
+from formcheck.core.geometry import joint_angle
+from formcheck.core.pose import Landmark, Pose
 
 L, R = "left", "right"
 

@@ -3,7 +3,7 @@
 Optional: ``pip install 'formcheck[dist]'``. Without ``--scheduler`` a local cluster of
 ``--jobs`` worker processes (one thread each) is started and stopped around the batch; with
 ``--scheduler tcp://HOST:8786`` the clips go to an existing cluster. Every worker runs the same
-:func:`formcheck.batch.score_one` as the local backend, so results are identical; the main
+:func:`formcheck.batch.runner.score_one` as the local backend, so results are identical; the main
 process writes all files. Workers must have formcheck installed, find the pose model, and
 read the clips at the same paths (a shared file system).
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .batch import BatchError, ClipOptions, ClipOutcome, Job, _short_error, score_one
+from formcheck.batch.jobs import BatchError, ClipOptions, ClipOutcome, Job, score_one, short_error
 
 INSTALL_HINT = "the dask backend needs Dask distributed: pip install 'formcheck[dist]'"
 #: how long to wait for a remote scheduler before giving up
@@ -70,7 +70,7 @@ def run_dask(
                 try:
                     outcome = fut.result()
                 except Exception as exc:  # worker lost, unpicklable result...: an error row
-                    outcome = ClipOutcome(job.clip, error=f"dask: {_short_error(exc, job.path)}")
+                    outcome = ClipOutcome(job.clip, error=f"dask: {short_error(exc, job.path)}")
                 done(job, outcome)
     finally:
         if cluster is not None:

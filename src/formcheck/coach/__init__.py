@@ -1,0 +1,1 @@
+"""The live coach: webcam sessions, the guided routine, voice cues and the local history."""

@@ -1,0 +1,1 @@
+"""The analyzer base class and the shared code of exercise families (lying, quadruped)."""
