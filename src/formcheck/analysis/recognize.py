@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck.analysis.track import PoseTrack
+from formcheck.core.catalogue import CATALOGUE
 from formcheck.core.geometry import joint_angle
 from formcheck.core.pose import Landmark, Pose
 
@@ -197,14 +198,9 @@ def recognize_poses(poses, params: RecognizeParams = RecognizeParams()) -> Recog
     return rec.result()
 
 
-#: the start position each exercise needs: two exercises with the same position differ only
-#: in the movement (a wrong exercise there is not "not in position")
-POSITION = {
-    "pelvic_tilt": "lying on the back", "knee_to_chest": "lying on the back",
-    "glute_bridge": "lying on the back", "cat_cow": "on hands and knees",
-    "bird_dog": "on hands and knees", "plank": "in a plank", "sitting": "sitting",
-    "lifting": "standing",
-}
+#: the start position each exercise needs (its spec's posture): two exercises with the same
+#: position differ only in the movement (a wrong exercise there is not "not in position")
+POSITION = {s.id: s.posture for s in CATALOGUE}
 
 
 def position_of(exercise: str) -> str:

@@ -8,8 +8,10 @@ process pool in the runner, :mod:`formcheck.batch.dask_backend`) only calls :fun
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 
 class BatchError(Exception):
@@ -42,6 +44,14 @@ class ClipOutcome:
     error: str | None = None
     #: the clip's HTML report, when asked for (``--clip-reports``)
     html: str | None = None
+
+
+class Backend(Protocol):
+    """Runs jobs somewhere (local processes, a Dask cluster), calling ``done(job, outcome)`` in
+    this process as each finishes; every backend calls :func:`score_one` for each job."""
+
+    def __call__(self, jobs: list[Job], options: ClipOptions, workers: int, scheduler: str | None,
+                 done: Callable[[Job, ClipOutcome], None], clip_reports: bool = False) -> None: ...
 
 
 # ---- one clip (runs in a worker) ------------------------------------------------------------

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.analysis.score import form_score
-from formcheck.batch.jobs import BatchError, ClipOptions, ClipOutcome, Job, score_one, short_error
+from formcheck.batch.jobs import Backend, BatchError, ClipOptions, ClipOutcome, Job, score_one, short_error
 
 VIDEO_EXTS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".gif", ".wmv")
 STATE_DIR = ".formcheck-batch"
@@ -294,6 +294,25 @@ def _run_local(jobs: list[Job], options: ClipOptions, workers: int,
                                   "scoring this clip)"))
 
 
+def run_local(jobs: list[Job], options: ClipOptions, workers: int, scheduler: str | None,
+              done: Callable[[Job, ClipOutcome], None], clip_reports: bool = False) -> None:
+    """The ``local`` backend: a process pool of at most ``workers`` (``scheduler`` unused)."""
+    _run_local(jobs, options, min(workers, len(jobs)), done, clip_reports)
+
+
+def run_dask(jobs: list[Job], options: ClipOptions, workers: int, scheduler: str | None,
+             done: Callable[[Job, ClipOutcome], None], clip_reports: bool = False) -> None:
+    """The ``dask`` backend (:mod:`formcheck.batch.dask_backend`, imported only when used)."""
+    from formcheck.batch.dask_backend import run_dask as run
+
+    run(jobs, options, workers, scheduler, done, clip_reports)
+
+
+#: ``--backend`` name -> backend; each scores jobs and calls ``done(job, outcome)`` as each
+#: finishes (the :class:`formcheck.batch.jobs.Backend` interface)
+BACKENDS: dict[str, Backend] = {"local": run_local, "dask": run_dask}
+
+
 def run_batch(
     inputs: Iterable[str],
     out: str | os.PathLike,
@@ -312,8 +331,8 @@ def run_batch(
     """
     if jobs < 1:
         raise BatchError("--jobs must be at least 1")
-    if backend not in ("local", "dask"):
-        raise BatchError(f"unknown backend {backend!r}; valid: local, dask")
+    if backend not in BACKENDS:
+        raise BatchError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
     if options.exercise != AUTO:
         from formcheck.core.checks import validate_exercise
 
@@ -357,12 +376,7 @@ def run_batch(
 
     try:
         if todo:
-            if backend == "dask":
-                from formcheck.batch.dask_backend import run_dask
-
-                run_dask(todo, options, jobs, scheduler, done, clip_reports)
-            else:
-                _run_local(todo, options, min(jobs, len(todo)), done, clip_reports)
+            BACKENDS[backend](todo, options, jobs, scheduler, done, clip_reports)
     finally:
         if bar is not None:
             bar.close()
@@ -411,7 +425,7 @@ def add_batch_parser(sub) -> None:
     b.add_argument("--jobs", "-j", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
                    help="worker processes (default: 2 or the number of CPUs if fewer; a worker "
                    "with the full model keeps about one core busy)")
-    b.add_argument("--backend", choices=["local", "dask"], default="local",
+    b.add_argument("--backend", choices=list(BACKENDS), default="local",
                    help="local worker processes, or Dask distributed (pip install "
                    "'formcheck[dist]')")
     b.add_argument("--scheduler", metavar="ADDRESS",

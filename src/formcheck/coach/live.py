@@ -43,6 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.coach.voice import VoiceUnavailable
+from formcheck.core.catalogue import CATALOGUE
 from formcheck.core.checks import (
     DISCLAIMER,
     EXERCISE_NAMES,
@@ -57,17 +58,10 @@ from formcheck.io.video import Frame, VideoError, VideoInfo
 
 # ---- where to put the camera ------------------------------------------------------------------
 
-#: exercise -> (views accepted at setup, where to put the camera). From the spec's "Camera:"
-#: line for each exercise; lifting also accepts a front view (stance width and twist).
+#: exercise -> (views accepted at setup, where to put the camera), from each exercise's spec
+#: (formcheck.core.catalogue; the spec's "Camera:" line)
 CAMERA_SETUP: dict[str, tuple[tuple[str, ...], str]] = {
-    "pelvic_tilt": (("side",), "Camera at your side, at floor level, 2-3 m away"),
-    "knee_to_chest": (("side",), "Camera at your side, at floor level, 2-3 m away"),
-    "cat_cow": (("side",), "Camera at your side, at hip height, 2-3 m away"),
-    "bird_dog": (("side",), "Camera at your side, at hip height, 2-3 m away"),
-    "glute_bridge": (("side",), "Camera at your side, at floor level, 2-3 m away"),
-    "plank": (("side",), "Camera at your side, at floor level, 2-3 m away"),
-    "sitting": (("side",), "Camera at your side, at desk height"),
-    "lifting": (("side", "front"), "Camera at your side (or in front), whole body in view"),
+    s.id: (s.camera.views, s.camera.where) for s in CATALOGUE
 }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from formcheck.core.catalogue import CATALOGUE
+
 
 @dataclass(frozen=True)
 class RoutineStep:
@@ -25,24 +27,12 @@ class RoutineStep:
     max_s: float = 180.0
 
 
-#: The programme in the guide's order. Targets from the exercise guide (spec/EXERCISES.md)
-#: where it gives them; where it does not, the choice is said next to it.
-PROGRAMME: tuple[RoutineStep, ...] = (
-    # guide: "hold 3 to 5 s ... 10 to 12 reps"; the set is done at the lower bound
-    RoutineStep("pelvic_tilt", reps=10, target_text="10-12 reps, hold each 3-5 s"),
-    # guide: "hold 15 to 30 s ... then the other side"
-    RoutineStep("knee_to_chest", hold_s=15.0, per_side=True,
-                target_text="hold 15-30 s, each side"),
-    # guide gives no count; 10 slow cycles (one per breath, ~1 min) is the usual prescription
-    RoutineStep("cat_cow", reps=10, target_text="10 slow cycles with your breath"),
-    # guide: "alternate sides", no count; 5 per side keeps the routine ~15 min in all
-    RoutineStep("bird_dog", reps=10, per_side=True,
-                target_text="alternate sides, 5 each, hold a few seconds"),
-    # guide: "hold 5 s, lower slowly", no count; 10 reps like the pelvic tilt
-    RoutineStep("glute_bridge", reps=10, target_text="10 reps, hold 5 s at the top"),
-    # guide: "Hold 30 s or less"; the modified plank (on the knees) is the programme's version
-    RoutineStep("plank", hold_s=30.0, target_text="modified plank (knees down), up to 30 s",
-                max_s=120.0),
+#: The programme in the guide's order: every exercise whose spec has a routine target
+#: (formcheck.core.catalogue, where each target's source in the guide is given).
+PROGRAMME: tuple[RoutineStep, ...] = tuple(
+    RoutineStep(s.id, reps=s.routine.reps, hold_s=s.routine.hold_s, per_side=s.routine.per_side,
+                target_text=s.routine.text, max_s=s.routine.max_s)
+    for s in CATALOGUE if s.routine is not None
 )
 
 

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from formcheck.core.catalogue import CATALOGUE
 from formcheck.core.checks import EXERCISE_IDS, validate_exercise
 from formcheck.exercises.families.base import Analyzer
 
-#: exercise id -> "module:Class". Explicit, so the list of exercises is in one place;
+#: exercise id -> "module:Class", from each exercise's spec (formcheck.core.catalogue);
 #: modules are imported on first use.
-EXERCISES: dict[str, str] = {
-    "pelvic_tilt": "formcheck.exercises.pelvic_tilt:PelvicTiltAnalyzer",
-    "knee_to_chest": "formcheck.exercises.knee_to_chest:KneeToChestAnalyzer",
-    "cat_cow": "formcheck.exercises.cat_cow:CatCowAnalyzer",
-    "bird_dog": "formcheck.exercises.bird_dog:BirdDogAnalyzer",
-    "glute_bridge": "formcheck.exercises.glute_bridge:GluteBridgeAnalyzer",
-    "plank": "formcheck.exercises.plank:PlankAnalyzer",
-    "sitting": "formcheck.exercises.sitting:SittingAnalyzer",
-    "lifting": "formcheck.exercises.lifting:LiftingAnalyzer",
-}
+EXERCISES: dict[str, str] = {s.id: s.analyzer for s in CATALOGUE}
 assert tuple(EXERCISES) == EXERCISE_IDS
 
 
