@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from formcheck.io import assets
-from formcheck.io.assets import Asset, AssetError, fetch, read_manifest, sha256_file, write_manifest
+from formcheck.io.assets import Asset, AssetError, fetch, read_manifest, write_manifest
+from formcheck.io.files import file_sha256
 from tests.conftest import ROOT, SHARED
 from tests.netfixtures import LoopbackServer, make_bundle, refused_url
 
@@ -50,7 +51,7 @@ def test_repo_manifest_matches_the_shared_files(folder):
     for r in rows:
         f = src / r.file
         assert f.stat().st_size == r.bytes, r.file
-        assert sha256_file(f) == r.sha256, r.file
+        assert file_sha256(f) == r.sha256, r.file
         assert r.url.startswith("https://"), r.file
         if r.url.lower().endswith(".gif"):
             assert r.convert == "gif->mp4", r.file

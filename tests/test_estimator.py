@@ -150,7 +150,7 @@ def test_invalid_options_fail_when_built(kwargs, msg):
 def regenerate(frame_index: int = 60) -> None:
     import mediapipe
 
-    from formcheck.analysis.track import file_sha256
+    from formcheck.io.files import file_sha256
 
     frame = decode_frame(CLIP, frame_index)
     got, n = landmarks_of(frame)

@@ -4,9 +4,3 @@ A tool for managing symptoms, not a diagnosis or a substitute for a physiotherap
 """
 
 __version__ = "0.1.0"
-
-SAFETY_NOTE = (
-    "formcheck is a tool for managing symptoms, not a diagnosis or a substitute for a "
-    "physiotherapist. Stop if you feel sharp, stabbing or radiating pain into the leg, "
-    "and check with your physician."
-)

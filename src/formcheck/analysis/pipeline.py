@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -350,7 +349,3 @@ def signals_table(frames: list[FrameFeedback]) -> tuple[np.ndarray, dict[str, np
             names.setdefault(k, None)
     out = {k: np.array([f.signals.get(k, np.nan) for f in frames], dtype=np.float64) for k in names}
     return t, out
-
-
-def default_json_path(video: str | os.PathLike) -> Path:
-    return Path(video).with_suffix(".formcheck.json")

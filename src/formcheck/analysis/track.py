@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.core.pose import ROW_SIZE, Pose
+from formcheck.io.files import atomic_path, file_sha256
 
 CACHE_VERSION = 1
 
@@ -69,17 +70,14 @@ class PoseTrack:
         return row
 
     def save(self, path: str | os.PathLike, meta: dict | None = None) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(
-            tmp,
-            rows=self.rows,
-            image_size=np.array(self.image_size),
-            fps=np.array(self.fps),
-            meta=np.array(json.dumps({"source": self.source, **(meta or {})})),
-        )
-        os.replace(tmp, path)
+        with atomic_path(path, suffix=".tmp.npz") as tmp:
+            np.savez_compressed(
+                tmp,
+                rows=self.rows,
+                image_size=np.array(self.image_size),
+                fps=np.array(self.fps),
+                meta=np.array(json.dumps({"source": self.source, **(meta or {})})),
+            )
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> PoseTrack:
@@ -87,14 +85,6 @@ class PoseTrack:
             meta = json.loads(str(z["meta"]))
             w, h = (int(v) for v in z["image_size"])
             return cls(z["rows"], (w, h), float(z["fps"]), meta.get("source", ""))
-
-
-def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def default_cache_dir() -> Path:

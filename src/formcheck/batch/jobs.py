@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from formcheck.core.errors import FormcheckError
 
-class BatchError(Exception):
+
+class BatchError(FormcheckError):
     """A problem with the batch's inputs or options (user-facing message)."""
 
 

@@ -37,6 +37,7 @@ from typing import Any
 
 from formcheck.analysis.score import form_score
 from formcheck.batch.jobs import Backend, BatchError, ClipOptions, ClipOutcome, Job, score_one, short_error
+from formcheck.io.files import file_sha256, write_atomic
 
 VIDEO_EXTS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".gif", ".wmv")
 STATE_DIR = ".formcheck-batch"
@@ -95,16 +96,10 @@ def clip_names(paths: list[Path]) -> list[str]:
     return out
 
 
-def _sha256(path: str | os.PathLike) -> str:
-    from formcheck.analysis.track import file_sha256
-
-    return file_sha256(path)
-
-
-def model_sha256(options: ClipOptions) -> str:
+def modelfile_sha256(options: ClipOptions) -> str:
     from formcheck.io.model_download import resolve_model
 
-    return _sha256(resolve_model(options.model, options.model_path))
+    return file_sha256(resolve_model(options.model, options.model_path))
 
 
 def job_key(path: str | os.PathLike, options: ClipOptions, model_hash: str) -> str:
@@ -112,7 +107,7 @@ def job_key(path: str | os.PathLike, options: ClipOptions, model_hash: str) -> s
     from formcheck import __version__
 
     try:
-        clip_hash = _sha256(path)
+        clip_hash = file_sha256(path)
     except OSError as exc:  # unreadable: key on the error, so it is retried once readable
         clip_hash = f"unreadable:{type(exc).__name__}"
     opts = {k: v for k, v in asdict(options).items() if k != "model_path"}
@@ -187,13 +182,6 @@ def scores_csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def document_text(doc: dict) -> str:
     """Exactly the bytes ``formcheck analyze --json`` writes."""
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"
@@ -225,13 +213,13 @@ def _load_state(out: Path, job: Job, need_html: bool = False) -> dict | None:
 
 def _save_outcome(out: Path, job: Job, outcome: ClipOutcome, exercise: str) -> dict:
     if outcome.doc is not None:
-        _write_atomic(out / f"{job.clip}.json", document_text(outcome.doc))
+        write_atomic(out / f"{job.clip}.json", document_text(outcome.doc))
         if outcome.html is not None:
-            _write_atomic(out / f"{job.clip}.html", outcome.html)
+            write_atomic(out / f"{job.clip}.html", outcome.html)
         row = row_from_doc(job.clip, outcome.doc)
     else:
         row = error_row(job.clip, exercise, outcome.error or "unknown error")
-    _write_atomic(_state_path(out, job.clip),
+    write_atomic(_state_path(out, job.clip),
                   json.dumps({"key": job.key, "path": job.path, "row": row}, sort_keys=True))
     return row
 
@@ -239,7 +227,7 @@ def _save_outcome(out: Path, job: Job, outcome: ClipOutcome, exercise: str) -> d
 # ---- running ------------------------------------------------------------------------------
 
 def plan_jobs(paths: list[Path], options: ClipOptions) -> list[Job]:
-    model_hash = model_sha256(options)
+    model_hash = modelfile_sha256(options)
     return [Job(name, str(p), job_key(p, options, model_hash))
             for name, p in zip(clip_names(paths), paths)]
 
@@ -382,7 +370,7 @@ def run_batch(
             bar.close()
         # whatever finished is recorded (state files); the summary files reflect it
         summary.rows = [rows[c] for c in sorted(rows)]
-        _write_atomic(out / "scores.csv", scores_csv(summary.rows))
+        write_atomic(out / "scores.csv", scores_csv(summary.rows))
     summary.errors = [r["clip"] for r in summary.rows if r["status"] == "error"]
     summary.scored.sort()
     summary.skipped.sort()

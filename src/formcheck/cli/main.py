@@ -8,7 +8,6 @@ nothing half-written is left behind.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from functools import partial
@@ -16,11 +15,12 @@ from pathlib import Path
 
 from formcheck import __version__
 from formcheck.core.checks import DISCLAIMER, EXERCISE_IDS
+from formcheck.core.errors import FormcheckError
 
 EXIT_USAGE = 2
 
 
-class UserError(Exception):
+class UserError(FormcheckError):
     """An error the user can fix; printed as one line without a traceback."""
 
 
@@ -191,24 +191,18 @@ def _check_output(path: Path, video: Path, flag: str) -> None:
 
 
 def _write_json_atomic(path: Path, doc: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
+    from formcheck.io.files import write_json_atomic
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n")
-        os.replace(tmp, path)
+        write_json_atomic(path, doc)
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def cmd_batch(args) -> int:
-    from formcheck.batch.runner import BatchError, main_batch
+    from formcheck.batch.runner import main_batch
 
-    try:
-        return main_batch(args)
-    except BatchError as exc:
-        raise UserError(str(exc)) from None
+    return main_batch(args)
 
 
 def cmd_evaluate(args) -> int:
@@ -245,7 +239,7 @@ def cmd_models(args) -> int:
 
 
 def cmd_fetch(args) -> int:
-    from formcheck.io.assets import AssetError, fetch
+    from formcheck.io.assets import fetch
 
     folders = [name for name, on in (("models", args.models), ("sample_videos", args.samples))
                if on] or ["models", "sample_videos"]
@@ -260,11 +254,8 @@ def cmd_fetch(args) -> int:
 
     for name in folders:
         print(f"{name}/")
-        try:
-            fetch(name, shared=shared, download=not args.no_download, force=args.force,
-                  on_report=report)
-        except AssetError as exc:
-            raise UserError(str(exc)) from None
+        fetch(name, shared=shared, download=not args.no_download, force=args.force,
+              on_report=report)
     if failed:
         print(f"formcheck: error: {failed} file(s) could not be fetched", file=sys.stderr)
         return 1
@@ -295,9 +286,6 @@ COMMANDS = {"analyze": cmd_analyze, "evaluate": cmd_evaluate, "models": cmd_mode
 
 
 def main(argv: list[str] | None = None) -> int:
-    from formcheck.io.models import ModelError
-    from formcheck.io.video import VideoError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
@@ -305,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return COMMANDS[args.command](args)
-    except (UserError, VideoError, ModelError) as exc:
+    except FormcheckError as exc:  # the one place a user-facing error becomes a message
         print(f"formcheck: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

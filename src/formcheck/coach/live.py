@@ -42,7 +42,6 @@ import cv2  # order matters, see above
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck.coach.voice import VoiceUnavailable
 from formcheck.core.catalogue import CATALOGUE
 from formcheck.core.checks import (
     DISCLAIMER,
@@ -51,9 +50,11 @@ from formcheck.core.checks import (
     START_POSITION_CUES,
     validate_exercise,
 )
+from formcheck.core.errors import FormcheckError
 from formcheck.core.pose import Pose
 from formcheck.core.results import ExerciseResult, FrameFeedback
 from formcheck.core.view import classify_view
+from formcheck.io.files import write_json_atomic
 from formcheck.io.video import Frame, VideoError, VideoInfo
 
 # ---- where to put the camera ------------------------------------------------------------------
@@ -76,8 +77,6 @@ class LiveParams:
     go_banner_s: float = 1.5
     #: how long the pain-stop advice stays up before the set ends (any key ends it sooner)
     pain_banner_s: float = 6.0
-    #: how long the cue of an event-type fault (e.g. hold_too_short) stays on screen
-    notice_s: float = 3.5
     #: frames averaged for the fps / latency readout (~1 s at 30 fps)
     readout_window: int = 30
     #: frames wider than this are shown scaled down (a 4K webcam would not fit the screen)
@@ -373,7 +372,7 @@ class CvWindow:
             pass
 
 
-class LiveError(Exception):
+class LiveError(FormcheckError):
     """A user-facing problem starting live mode (no screen, no camera...)."""
 
 
@@ -661,7 +660,8 @@ class LiveSession:
         for span in spans[self._spans_seen:]:
             if span.check != "pain_stop" and span.check not in fb.faults:
                 self.hud.notice = span.cue
-                self._notice_until = now_s + self.params.notice_s
+                # as long as the analyzer keeps the event's cue in its feedback (one timing)
+                self._notice_until = now_s + self.processor.analyzer.event_cue_s
                 if self.coach is not None:
                     from formcheck.coach.voice import PRIORITY_CUE
 
@@ -914,15 +914,6 @@ def save_outcome(outcome: SessionOutcome, opts: LiveOptions, desc: str, info: Vi
         print(f"  saved to your history: {path}", file=out)
 
 
-def write_json_atomic(path: Path, doc: dict) -> None:
-    import json
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n")
-    os.replace(tmp, path)
-
-
 # ---- command line -------------------------------------------------------------------------------
 
 
@@ -987,8 +978,4 @@ def main_live(args) -> int:
         json_path=args.json, history=args.history, save_history=not args.no_history,
         setup=not args.no_setup, max_seconds=args.max_seconds,
     )
-    try:
-        return run_live(opts)
-    except (LiveError, VoiceUnavailable) as exc:
-        print(f"formcheck: error: {exc}", file=sys.stderr)
-        return 2
+    return run_live(opts)

@@ -155,14 +155,13 @@ def main_routine(args) -> int:
     from formcheck.coach.history import append_session, session_record
     from formcheck.coach.live import (
         CvWindow,
-        LiveError,
         SessionClock,
         open_camera,
         release_session,
-        write_json_atomic,
     )
-    from formcheck.coach.voice import VoiceCoach, VoiceUnavailable, make_voice
+    from formcheck.coach.voice import VoiceCoach, make_voice
     from formcheck.io.estimator import EstimatorOptions, PoseEstimator
+    from formcheck.io.files import write_json_atomic
 
     steps = PROGRAMME
     if args.only:
@@ -171,20 +170,12 @@ def main_routine(args) -> int:
         steps = tuple(replace(s, max_s=args.step_seconds) for s in steps)
     print(DISCLAIMER)
     started = datetime.now(UTC)
-    try:
-        voice = make_voice(not args.no_voice)
-    except VoiceUnavailable as exc:
-        print(f"formcheck: error: {exc}", file=sys.stderr)
-        return 2
+    voice = make_voice(not args.no_voice)
     source, desc = open_camera(str(args.camera))
     display = grabber = None
     run: RoutineRun | None = None
     try:
-        try:
-            display = CvWindow("formcheck - routine")
-        except LiveError as exc:
-            print(f"formcheck: error: {exc}", file=sys.stderr)
-            return 2
+        display = CvWindow("formcheck - routine")
         with PoseEstimator(EstimatorOptions(model=args.model, model_path=args.model_path)) as est:
             if hasattr(source, "__enter__"):
                 source.__enter__()

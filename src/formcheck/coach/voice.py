@@ -29,6 +29,7 @@ from typing import Protocol
 import numpy as np
 
 from formcheck.core.checks import PAIN_STOP_ADVICE
+from formcheck.core.errors import FormcheckError
 from formcheck.core.results import FrameFeedback
 
 # priorities: higher replaces lower in the pending slot
@@ -83,7 +84,7 @@ class RecordingBackend:
             time.sleep(self.delay_s)
 
 
-class VoiceUnavailable(RuntimeError):
+class VoiceUnavailable(FormcheckError, RuntimeError):
     """No speech engine could be started."""
 
 

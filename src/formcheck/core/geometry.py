@@ -7,8 +7,14 @@ coordinates are pixels with y pointing down; angles are degrees. NaN in, NaN out
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:
+    from formcheck.core.pose import Pose
 
 Array = NDArray[np.float64]
 
@@ -142,3 +148,54 @@ def floor_angle_from_points(points: ArrayLike) -> float:
     elif ang < -90:
         ang += 180
     return float(np.clip(ang, -30.0, 30.0))
+
+
+# ---- scalar forms for per-frame code (one point pair at a time, same conventions) ----------
+
+#: one image point (x, y) in pixels
+Point = tuple[float, float]
+
+
+def pt(pose: Pose, lm: int) -> Point:
+    """Landmark ``lm``'s image position (pixels) as a plain tuple."""
+    x, y = pose.px[int(lm)]
+    return float(x), float(y)
+
+
+def dist(p: Point, q: Point) -> float:
+    return math.hypot(q[0] - p[0], q[1] - p[1])
+
+
+def angle3(a: Point, b: Point, c: Point) -> float:
+    """Angle ABC at ``b``, degrees in [0, 180]; NaN if a point is missing or degenerate
+    (scalar :func:`joint_angle`)."""
+    bax, bay = a[0] - b[0], a[1] - b[1]
+    bcx, bcy = c[0] - b[0], c[1] - b[1]
+    n = math.hypot(bax, bay) * math.hypot(bcx, bcy)
+    if not n > 1e-9:  # also catches NaN
+        return math.nan
+    return math.degrees(math.acos(max(-1.0, min(1.0, (bax * bcx + bay * bcy) / n))))
+
+
+def seg_deg(p: Point, q: Point) -> float:
+    """Direction of p->q, degrees, counter-clockwise in a y-up drawing (:func:`segment_angle`)."""
+    return math.degrees(math.atan2(-(q[1] - p[1]), q[0] - p[0]))
+
+
+def elevation_deg(p: Point, q: Point, floor_deg: float) -> float:
+    """Signed angle of p->q above the floor line, [-90, 90] (:func:`elevation`)."""
+    a = (seg_deg(p, q) - floor_deg + 180.0) % 360.0 - 180.0
+    if abs(a) > 90.0:
+        a = math.copysign(180.0 - abs(a), a)
+    return a
+
+
+def up_vec(floor_deg: float) -> Point:
+    """Image unit vector away from the floor (:func:`up_vector`)."""
+    f = math.radians(floor_deg)
+    return -math.sin(f), -math.cos(f)
+
+
+def height(p: Point, ref: Point, up: Point) -> float:
+    """How far p lies above ref along ``up`` (pixels)."""
+    return (p[0] - ref[0]) * up[0] + (p[1] - ref[1]) * up[1]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 import tempfile
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from formcheck.core.errors import FormcheckError
+from formcheck.io.files import file_sha256, write_atomic
 from formcheck.io.models import PROJECT_ROOT
 
 #: manifest columns, in order
@@ -33,7 +36,7 @@ COLUMNS = ("file", "bytes", "sha256", "url", "url_sha256", "convert", "source", 
 FOLDERS = ("models", "sample_videos")
 
 
-class AssetError(Exception):
+class AssetError(FormcheckError):
     """A file could not be fetched or verified. The message is user-facing."""
 
 
@@ -76,24 +79,14 @@ def read_manifest(path: str | os.PathLike) -> list[Asset]:
 
 
 def write_manifest(path: str | os.PathLike, assets: list[Asset], comment: str = "") -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as f:
-        f.writelines(f"# {line}\n" for line in comment.splitlines())
-        w = csv.writer(f, delimiter="\t", lineterminator="\n")
-        w.writerow(COLUMNS)
-        for a in assets:
-            w.writerow([a.file, a.bytes, a.sha256, a.url, a.url_sha256, a.convert, a.source,
-                        a.license])
-    os.replace(tmp, path)
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
+    buf = io.StringIO()
+    buf.writelines(f"# {line}\n" for line in comment.splitlines())
+    w = csv.writer(buf, delimiter="\t", lineterminator="\n")
+    w.writerow(COLUMNS)
+    for a in assets:
+        w.writerow([a.file, a.bytes, a.sha256, a.url, a.url_sha256, a.convert, a.source,
+                    a.license])
+    write_atomic(path, buf.getvalue())
 
 
 def shared_root() -> Path:
@@ -198,7 +191,7 @@ def fetch_one(asset: Asset, folder: Path, shared: Path | None, download: bool = 
     dest = folder / asset.file
     have_shared = shared is not None and (shared / asset.file).is_file()
     if dest.is_file():
-        digest = sha256_file(dest)
+        digest = file_sha256(dest)
         if digest == asset.sha256:
             return FetchReport(asset.file, "present")
         if not (force or have_shared):
@@ -237,7 +230,7 @@ def fetch_one(asset: Asset, folder: Path, shared: Path | None, download: bool = 
             note = ""
     except (AssetError, ModelError, OSError) as exc:
         return FetchReport(asset.file, "failed", str(exc))
-    digest = sha256_file(dest)
+    digest = file_sha256(dest)
     if digest != asset.sha256:
         # e.g. the official model (its bytes differ from the workspace build) or a GIF
         # conversion (encoder output differs); the file is usable but not the manifest's.

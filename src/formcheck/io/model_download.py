@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from formcheck.io.files import write_atomic
 from formcheck.io.models import OFFICIAL_URL, ModelError, cache_dir, find_model, model_filename, search_dirs
 
 #: members every pose_landmarker .task bundle holds
@@ -180,10 +181,7 @@ def download_file(
 
 def _write_sidecar(path: Path, digest: str) -> None:
     """``<file>.sha256`` in sha256sum format, written atomically."""
-    side = path.with_name(path.name + ".sha256")
-    tmp = side.with_name(f".{side.name}.tmp")
-    tmp.write_text(f"{digest}  {path.name}\n")
-    os.replace(tmp, side)
+    write_atomic(path.with_name(path.name + ".sha256"), f"{digest}  {path.name}\n")
 
 
 def resolve_model(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from formcheck.core.errors import FormcheckError
+
 VARIANTS = ("lite", "full", "heavy")
 OFFICIAL_URL = (
     "https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
@@ -18,7 +20,7 @@ OFFICIAL_URL = (
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
-class ModelError(Exception):
+class ModelError(FormcheckError):
     """A model could not be found or fetched. The message is user-facing."""
 
 

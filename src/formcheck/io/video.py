@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from formcheck.core.errors import FormcheckError
 
-class VideoError(Exception):
+
+class VideoError(FormcheckError):
     """A video could not be opened, decoded or written. The message is user-facing."""
 
 
@@ -414,10 +416,3 @@ def _file_mode() -> int:
 def _short(exc: BaseException) -> str:
     msg = str(exc).strip().splitlines()
     return msg[0] if msg else type(exc).__name__
-
-
-def open_source(spec: str | int | os.PathLike):
-    """A camera index (int or digit string) or a video file path -> a frame source."""
-    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
-        return CameraSource(int(spec))
-    return VideoFileSource(spec)

@@ -27,6 +27,7 @@ import numpy as np
 
 from formcheck.analysis.score import form_score
 from formcheck.core.checks import DISCLAIMER, EXERCISE_NAMES, PAIN_STOP_ADVICE
+from formcheck.io.files import write_atomic
 
 #: plots and thumbnails per report are capped so a long clip still gives a readable page
 MAX_SIGNAL_PLOTS = 16
@@ -113,15 +114,6 @@ def _table(header: list[str] | None, rows: Iterable[list[str]],
             for i, c in enumerate(r)) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
-
-
-def _write(path: str | os.PathLike, text: str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
 
 
 # ---- clip report ------------------------------------------------------------------------------
@@ -352,7 +344,7 @@ def write_clip_report(path: str | os.PathLike, analysis, doc: Mapping[str, Any] 
                       video: str | os.PathLike | None = None,
                       thresholds: Mapping[str, list[tuple[float, str]]] | None = None) -> Path:
     """Write one clip's report (atomically) and return its path."""
-    return _write(path, clip_report_html(analysis, doc, video, thresholds))
+    return write_atomic(path, clip_report_html(analysis, doc, video, thresholds))
 
 
 # ---- batch report -----------------------------------------------------------------------------
@@ -434,4 +426,4 @@ def batch_report_html(rows: list[Mapping[str, Any]], clip_reports: Iterable[str]
 
 def write_batch_report(path: str | os.PathLike, rows: list[Mapping[str, Any]],
                        clip_reports: Iterable[str] = ()) -> Path:
-    return _write(path, batch_report_html(rows, clip_reports))
+    return write_atomic(path, batch_report_html(rows, clip_reports))

@@ -151,7 +151,8 @@ class Analyzer(ABC):
     too_fast_window_s: ClassVar[float] = 0.2
     #: pain gesture: both wrists above the head for this long
     pain_gesture_s: ClassVar[float] = 2.0
-    #: how long an event-type fault's cue stays on screen / is eligible to be spoken
+    #: how long an event-type fault's cue stays in the feedback after it happens; the live
+    #: notice (on screen and spoken) lasts as long: the one place this timing lives
     event_cue_s: ClassVar[float] = 3.0
 
     def __init__(self, params: object | None = None):

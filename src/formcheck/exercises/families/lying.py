@@ -27,13 +27,23 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from formcheck.core.geometry import deviation_from_line_deg, floor_angle_from_points
+# the scalar geometry the exercises of this family import from here
+from formcheck.core.geometry import (  # noqa: F401
+    Point,
+    angle3,
+    deviation_from_line_deg,
+    dist,
+    elevation_deg,
+    floor_angle_from_points,
+    height,
+    pt,
+    seg_deg,
+    up_vec,
+)
 from formcheck.core.pose import Landmark, Pose, side_landmark
 from formcheck.core.results import FaultSpan
 from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
 from formcheck.exercises.families.base import Analyzer, FrameClock, FrameEval
-
-Point = tuple[float, float]
 
 #: landmarks that rest on the floor in a tilt or a bridge (both sides)
 _FEET_FLOOR = [
@@ -44,51 +54,6 @@ _FEET_FLOOR = [
     Landmark.LEFT_FOOT_INDEX,
     Landmark.RIGHT_FOOT_INDEX,
 ]
-
-
-# ---- scalar geometry (same conventions as formcheck.core.geometry) ---------------------------------
-def pt(pose: Pose, lm: int) -> Point:
-    x, y = pose.px[int(lm)]
-    return float(x), float(y)
-
-
-def angle3(a: Point, b: Point, c: Point) -> float:
-    """Angle ABC at ``b``, degrees in [0, 180]; NaN if a point is missing or degenerate."""
-    bax, bay = a[0] - b[0], a[1] - b[1]
-    bcx, bcy = c[0] - b[0], c[1] - b[1]
-    n = math.hypot(bax, bay) * math.hypot(bcx, bcy)
-    if not n > 1e-9:  # also catches NaN
-        return math.nan
-    cos = max(-1.0, min(1.0, (bax * bcx + bay * bcy) / n))
-    return math.degrees(math.acos(cos))
-
-
-def seg_deg(p: Point, q: Point) -> float:
-    """Direction of p->q, degrees, counter-clockwise in a y-up drawing (geometry.segment_angle)."""
-    return math.degrees(math.atan2(-(q[1] - p[1]), q[0] - p[0]))
-
-
-def elevation_deg(p: Point, q: Point, floor_deg: float) -> float:
-    """Signed angle of p->q above the floor line, [-90, 90] (geometry.elevation)."""
-    a = (seg_deg(p, q) - floor_deg + 180.0) % 360.0 - 180.0
-    if abs(a) > 90.0:
-        a = math.copysign(180.0 - abs(a), a)
-    return a
-
-
-def up_vec(floor_deg: float) -> Point:
-    """Image unit vector away from the floor (geometry.up_vector)."""
-    f = math.radians(floor_deg)
-    return -math.sin(f), -math.cos(f)
-
-
-def height(p: Point, ref: Point, up: Point) -> float:
-    """How far p lies above ref along ``up`` (pixels)."""
-    return (p[0] - ref[0]) * up[0] + (p[1] - ref[1]) * up[1]
-
-
-def dist(p: Point, q: Point) -> float:
-    return math.hypot(q[0] - p[0], q[1] - p[1])
 
 
 def offset_above_line(p: Point, a: Point, b: Point, up: Point) -> float:
@@ -115,11 +80,6 @@ def feet_floor_deg(pose: Pose, min_vis: float = 0.3) -> float:
     Points seen with visibility below ``min_vis`` (guessed by the model) are left out."""
     idx = [i for i in _FEET_FLOOR if pose.vis(i) >= min_vis]
     return floor_angle_from_points(pose.px[idx]) if len(idx) >= 2 else 0.0
-
-
-def trunk_length(pose: Pose, side: str) -> float:
-    """Shoulder-hip distance of ``side`` in pixels: the body-size unit of lying exercises."""
-    return dist(pt(pose, side_landmark(side, "shoulder")), pt(pose, side_landmark(side, "hip")))
 
 
 # ---- shared parameters and machinery ---------------------------------------------------------

@@ -36,69 +36,34 @@ from typing import ClassVar
 
 import numpy as np
 
-from formcheck.core.geometry import floor_angle_from_points
+# the scalar geometry the exercises of this family import from here
+from formcheck.core.geometry import (  # noqa: F401
+    Point,
+    angle3,
+    dist,
+    elevation_deg,
+    floor_angle_from_points,
+    height,
+    pt,
+    seg_deg,
+    up_vec,
+)
 from formcheck.core.pose import Landmark, Pose, side_landmark
 from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
 from formcheck.exercises.families.base import Analyzer, FrameClock, FrameEval
-
-Point = tuple[float, float]
 
 
 def other(side: str) -> str:
     return "right" if side == "left" else "left"
 
 
-# ---- scalar geometry (same conventions as formcheck.core.geometry) ---------------------------------
-def pt(pose: Pose, lm: int) -> Point:
-    x, y = pose.px[int(lm)]
-    return float(x), float(y)
-
-
 def spt(pose: Pose, side: str, name: str) -> Point:
     return pt(pose, side_landmark(side, name))
-
-
-def dist(p: Point, q: Point) -> float:
-    return math.hypot(q[0] - p[0], q[1] - p[1])
-
-
-def angle3(a: Point, b: Point, c: Point) -> float:
-    """Angle ABC at ``b``, degrees in [0, 180]; NaN if a point is missing or degenerate."""
-    bax, bay = a[0] - b[0], a[1] - b[1]
-    bcx, bcy = c[0] - b[0], c[1] - b[1]
-    n = math.hypot(bax, bay) * math.hypot(bcx, bcy)
-    if not n > 1e-9:  # also catches NaN
-        return math.nan
-    return math.degrees(math.acos(max(-1.0, min(1.0, (bax * bcx + bay * bcy) / n))))
-
-
-def seg_deg(p: Point, q: Point) -> float:
-    """Direction of p->q, degrees, counter-clockwise in a y-up drawing."""
-    return math.degrees(math.atan2(-(q[1] - p[1]), q[0] - p[0]))
-
-
-def elevation_deg(p: Point, q: Point, floor_deg: float) -> float:
-    """Signed angle of p->q above the floor line, [-90, 90] (geometry.elevation)."""
-    a = (seg_deg(p, q) - floor_deg + 180.0) % 360.0 - 180.0
-    if abs(a) > 90.0:
-        a = math.copysign(180.0 - abs(a), a)
-    return a
 
 
 def from_vertical_deg(p: Point, q: Point, floor_deg: float) -> float:
     """Unsigned angle of the line p-q from the floor's perpendicular, [0, 90]."""
     return 90.0 - abs(elevation_deg(p, q, floor_deg))
-
-
-def up_vec(floor_deg: float) -> Point:
-    """Image unit vector away from the floor (geometry.up_vector)."""
-    f = math.radians(floor_deg)
-    return -math.sin(f), -math.cos(f)
-
-
-def height(p: Point, ref: Point, up: Point) -> float:
-    """How far p lies above ref along ``up`` (pixels)."""
-    return (p[0] - ref[0]) * up[0] + (p[1] - ref[1]) * up[1]
 
 
 def pitch_deg(base: Point, tip: Point, point: Point, up: Point) -> float:
