@@ -144,7 +144,9 @@ def format_table(scores: list[ClipScore]) -> str:
 
 def run_evaluation(labels: str | os.PathLike, videos: str | os.PathLike | None = None,
                    options: EstimatorOptions | None = None,
-                   exercises: list[str] | None = None) -> list[ClipScore]:
+                   exercises: list[str] | None = None, jobs: int = 1) -> list[ClipScore]:
+    """Score every labelled clip, in label order; ``jobs`` > 1 scores them in that many
+    worker processes (:func:`score_clips_parallel`), with the same result."""
     labels = Path(labels)
     folder = Path(videos) if videos else labels.parent
     options = options or EstimatorOptions()
@@ -154,13 +156,50 @@ def run_evaluation(labels: str | os.PathLike, videos: str | os.PathLike | None =
         if bad:
             raise ValueError(f"unknown exercise {bad[0]!r}; valid ids: {', '.join(EXERCISE_IDS)}")
         clips = [c for c in clips if c.exercise in exercises]
+    if jobs > 1 and len(clips) > 1:
+        return score_clips_parallel(clips, folder, options, jobs)
     return [score_clip(c, folder, options) for c in clips]
+
+
+def score_clips_parallel(clips: list[ClipLabel], folder: Path, options: EstimatorOptions,
+                         jobs: int) -> list[ClipScore]:
+    """:func:`score_clip` for each clip in ``jobs`` spawned worker processes (the batch
+    runner's approach: spawn, so no mediapipe state is forked), returned in label order.
+
+    A worker that dies (a native crash) turns the clips it took down into error rows; the
+    others are still scored.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    workers = min(jobs, len(clips))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    try:
+        futs = [pool.submit(score_clip, c, folder, options) for c in clips]
+        scores = []
+        for clip, fut in zip(clips, futs):
+            try:
+                scores.append(fut.result())
+            except BrokenProcessPool:
+                scores.append(ClipScore(clip, error="worker crashed (the process died while "
+                                        "scoring this clip)"))
+    except BaseException:
+        # Ctrl-C: stop the workers now rather than finish every queued clip
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.terminate()
+        raise
+    pool.shutdown()
+    return scores
 
 
 def main_evaluate(args) -> int:
     """``formcheck evaluate`` body; returns the exit status."""
     options = EstimatorOptions(model=args.model)
-    scores = run_evaluation(args.labels, args.videos, options, args.exercise or None)
+    scores = run_evaluation(args.labels, args.videos, options, args.exercise or None,
+                            jobs=getattr(args, "jobs", 1))
     print(format_table(scores))
     summary = summarize(scores)
     print(summary.line())

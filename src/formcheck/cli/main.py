@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fail if less than this share of labelled faults is found (0-1)")
     e.add_argument("--max-false-alarms", type=int, default=10**6, metavar="N",
                    help="fail if more no_faults entries than this are reported")
+    e.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="score the clips in N worker processes (default 1); same table")
     _add_model_args(e)
 
     m = sub.add_parser("models", help="list pose models and where they are found",
@@ -210,6 +212,8 @@ def cmd_evaluate(args) -> int:
 
     if not Path(args.labels).is_file():
         raise UserError(f"no such labels file: {args.labels}")
+    if args.jobs < 1:
+        raise UserError(f"--jobs must be at least 1, not {args.jobs}")
     return main_evaluate(args)
 
 
