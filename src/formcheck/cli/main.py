@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     from formcheck.coach.live import add_parsers as add_live_parsers
 
     add_live_parsers(sub)  # live, routine, history
+    from .doctor import add_parser as add_doctor_parser
+
+    add_doctor_parser(sub)
     return parser
 
 
@@ -284,9 +287,16 @@ def cmd_history(args) -> int:
     return main_history(args)
 
 
+def cmd_doctor(args) -> int:
+    from .doctor import main_doctor
+
+    return main_doctor(args)
+
+
 COMMANDS = {"analyze": cmd_analyze, "evaluate": cmd_evaluate, "models": cmd_models,
             "fetch": cmd_fetch, "batch": cmd_batch,
-            "live": cmd_live, "routine": cmd_routine, "history": cmd_history}
+            "live": cmd_live, "routine": cmd_routine, "history": cmd_history,
+            "doctor": cmd_doctor}
 
 
 def main(argv: list[str] | None = None) -> int:
