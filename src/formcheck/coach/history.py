@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from formcheck.core.results import ExerciseResult
 
 SCHEMA = 1
 ENV_VAR = "FORMCHECK_HISTORY"
+#: what a sitting session's result ``extra`` adds to its entry
+SITTING_KEYS = ("seated_s", "good_posture_share", "breaks", "longest_sitting_s")
 
 
 def history_path(override: str | os.PathLike | None = None) -> Path:
@@ -65,6 +68,8 @@ def exercise_entry(res: ExerciseResult) -> dict:
         "hold_good_s": round(sum(h.good_s for h in res.holds), 2),
         "faults": faults,
         "pain_stops": len(res.pain_stops),
+        # sitting: time seated, its good-posture share and breaks (for the progress page)
+        **{k: res.extra[k] for k in SITTING_KEYS if k in res.extra},
     }
 
 
@@ -222,6 +227,21 @@ def main_history(args) -> int:
     """`formcheck history [--file F] [--exercise ID] [--days N] [--json]`."""
     path = history_path(getattr(args, "file", None))
     h = load_history(path)
+    if getattr(args, "report", None):
+        from .progress_page import file_link, write_page
+
+        out = Path(args.report).expanduser()
+        if out.exists() and out.resolve() == path.resolve():
+            print(f"formcheck: error: --report {out} is the history file itself", file=sys.stderr)
+            return 2
+        try:
+            write_page(out, h, str(path))
+        except OSError as exc:
+            print(f"formcheck: error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(f"{len(h.records)} session(s) from {path}")
+        print(f"your progress: {file_link(out)}")
+        return 0
     if getattr(args, "json", False):
         table = progress(h, args.exercise, args.days)
         doc = {

@@ -912,6 +912,9 @@ def save_outcome(outcome: SessionOutcome, opts: LiveOptions, desc: str, info: Vi
                              end_reason=outcome.end_reason)
         path = append_session(rec, opts.history)
         print(f"  saved to your history: {path}", file=out)
+        from .progress_page import refresh_after_session
+
+        print(f"  {refresh_after_session(opts.history)}", file=out)
 
 
 # ---- command line -------------------------------------------------------------------------------
@@ -969,6 +972,8 @@ def add_parsers(sub) -> None:
                     help="only this exercise")
     hi.add_argument("--days", type=int, metavar="N", help="only the last N days")
     hi.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    hi.add_argument("--report", metavar="FILE", help="write a self-contained HTML page with "
+                    "charts over days and weeks (e.g. progress.html) and print its link")
 
 
 def main_live(args) -> int:
