@@ -173,12 +173,21 @@ def score_clips_parallel(clips: list[ClipLabel], folder: Path, options: Estimato
     from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
+    def size(c: ClipLabel) -> int:
+        try:
+            return (folder / c.file).stat().st_size
+        except OSError:
+            return 0
+
     workers = min(jobs, len(clips))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
     try:
-        futs = [pool.submit(score_clip, c, folder, options) for c in clips]
+        # biggest clips first, so no worker is left with a long clip at the end
+        futs = {id(c): pool.submit(score_clip, c, folder, options)
+                for c in sorted(clips, key=size, reverse=True)}
         scores = []
-        for clip, fut in zip(clips, futs):
+        for clip in clips:
+            fut = futs[id(clip)]
             try:
                 scores.append(fut.result())
             except BrokenProcessPool:
