@@ -8,9 +8,8 @@ import socket
 
 import pytest
 
-from formcheck import doctor
-from formcheck.cli import main
-from formcheck.models import find_model
+from formcheck.cli import doctor, main
+from formcheck.io.models import find_model
 
 ALL_BUT = {c: [a for o in doctor.CHECKS if o != c for a in ("--skip", o)] for c in doctor.CHECKS}
 

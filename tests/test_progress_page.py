@@ -15,16 +15,10 @@ import numpy as np
 import pytest
 
 from formcheck.cli import main
-from formcheck.history import append_session, load_history, session_record
-from formcheck.progress_page import (
-    GOOD,
-    PAIN,
-    build_page,
-    fault_trends,
-    fold,
-    refresh_after_session,
-)
-from formcheck.results import ExerciseResult, FaultSpan, Hold, Rep
+from formcheck.coach.history import append_session, load_history, session_record
+from formcheck.coach.progress import refresh_after_session
+from formcheck.core.results import ExerciseResult, FaultSpan, Hold, Rep
+from formcheck.render.progress_page import GOOD, PAIN, build_page, fault_trends, fold
 
 START = datetime(2026, 10, 26, 8, 0, tzinfo=UTC)  # a Monday
 WEEKS = 5
@@ -95,7 +89,7 @@ def test_history_keeps_sitting_figures(history_file):
 
 
 def test_fold_by_day_and_week(history_file):
-    p = fold(load_history(history_file))
+    p = fold(load_history(history_file).records)
     assert p.first == START.astimezone().date()
     assert len(p.pain_stops) == 2
     trends = {t.check: t for t in fault_trends(p)}
@@ -110,7 +104,7 @@ def test_fold_by_day_and_week(history_file):
 
 
 def test_page_is_self_contained(history_file):
-    page = build_page(load_history(history_file))
+    page = build_page(load_history(history_file).records)
     # nothing loaded from elsewhere: no src/href to files or the network
     assert not re.search(r"""(src|href)\s*=\s*["'](?!#|data:)""", page)
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
@@ -138,7 +132,7 @@ def test_empty_history_gives_a_page_that_says_so(tmp_path, capsys):
 
 
 def test_live_session_end_prints_the_link(tmp_path):
-    from formcheck.live import LiveOptions, LiveStats, SessionOutcome, save_outcome
+    from formcheck.coach.live import LiveOptions, LiveStats, SessionOutcome, save_outcome
 
     hist = tmp_path / "h.jsonl"
     out = io.StringIO()
@@ -215,6 +209,6 @@ def test_charts_are_drawn_in_chromium(history_file, tmp_path):
 
 def test_report_page_json_free_of_personal_paths(history_file):
     # the history's records carry no landmarks or images, and neither does the page
-    page = build_page(load_history(history_file), source="h.jsonl")
+    page = build_page(load_history(history_file).records, source="h.jsonl")
     assert "landmarks" not in page and "base64" not in page
     assert json.loads(history_file.read_text().splitlines()[0])["schema"] == 1

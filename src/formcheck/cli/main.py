@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     from formcheck.coach.live import add_parsers as add_live_parsers
 
     add_live_parsers(sub)  # live, routine, history
-    from .doctor import add_parser as add_doctor_parser
+    from formcheck.cli.doctor import add_parser as add_doctor_parser
 
     add_doctor_parser(sub)
     return parser
@@ -288,7 +288,7 @@ def cmd_history(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    from .doctor import main_doctor
+    from formcheck.cli.doctor import main_doctor
 
     return main_doctor(args)
 

@@ -228,14 +228,14 @@ def main_history(args) -> int:
     path = history_path(getattr(args, "file", None))
     h = load_history(path)
     if getattr(args, "report", None):
-        from .progress_page import file_link, write_page
+        from formcheck.render.progress_page import file_link, write_page
 
         out = Path(args.report).expanduser()
         if out.exists() and out.resolve() == path.resolve():
             print(f"formcheck: error: --report {out} is the history file itself", file=sys.stderr)
             return 2
         try:
-            write_page(out, h, str(path))
+            write_page(out, h.records, str(path), h.bad_lines)
         except OSError as exc:
             print(f"formcheck: error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
             return 2

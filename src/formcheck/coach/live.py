@@ -912,7 +912,7 @@ def save_outcome(outcome: SessionOutcome, opts: LiveOptions, desc: str, info: Vi
                              end_reason=outcome.end_reason)
         path = append_session(rec, opts.history)
         print(f"  saved to your history: {path}", file=out)
-        from .progress_page import refresh_after_session
+        from formcheck.coach.progress import refresh_after_session
 
         print(f"  {refresh_after_session(opts.history)}", file=out)
 

@@ -202,7 +202,7 @@ def main_routine(args) -> int:
         rec = session_record(results, mode="routine", source=desc, started=started,
                              end_reason=run.end_reason)
         print(f"saved to your history: {append_session(rec, args.history)}")
-        from .progress_page import refresh_after_session
+        from formcheck.coach.progress import refresh_after_session
 
         print(refresh_after_session(args.history))
     return 1 if run.end_reason == "camera_lost" else 0

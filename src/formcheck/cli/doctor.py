@@ -64,8 +64,8 @@ class Verdict:
 
 def check_camera(spec: str = "0", timeout_s: float = 3.0) -> Verdict:
     """The camera (index) or stand-in video file opens and delivers a frame."""
-    from .live import open_camera  # cv2 before av, see live.py
-    from .video import VideoError
+    from formcheck.coach.live import open_camera  # cv2 before av, see live.py
+    from formcheck.io.video import VideoError
 
     t0 = time.monotonic()
     try:
@@ -142,7 +142,7 @@ def check_display(env: dict | None = None, x11_socket_dir: Path = Path("/tmp/.X1
 
 def check_voice(executable: str = "espeak-ng") -> Verdict:
     """espeak-ng is found and synthesises a test sentence with sound in it."""
-    from .voice import VoiceUnavailable, synthesize_wav, wav_rms
+    from formcheck.coach.voice import VoiceUnavailable, synthesize_wav, wav_rms
 
     fix = "install it: `sudo apt-get install espeak-ng` (or run live with --no-voice)"
     with tempfile.TemporaryDirectory(prefix="formcheck-doctor-") as tmp:
@@ -182,14 +182,14 @@ def _has_sound_output() -> bool:
 def test_frame(width: int = 640, height: int = 480) -> tuple[np.ndarray, str]:
     """A frame to run the model on: from a sample clip with a person when one is found
     (project sample_videos/ or the shared folder), else a plain grey frame."""
-    from .assets import shared_root
-    from .models import PROJECT_ROOT
+    from formcheck.io.assets import shared_root
+    from formcheck.io.models import PROJECT_ROOT
 
     for folder in (PROJECT_ROOT / "sample_videos", shared_root() / "sample_videos"):
         clip = folder / "glute_bridge_01.mp4"
         if clip.is_file():
             try:
-                from .video import VideoFileSource
+                from formcheck.io.video import VideoFileSource
 
                 with VideoFileSource(clip) as src:
                     for frame in src:
@@ -202,8 +202,8 @@ def test_frame(width: int = 640, height: int = 480) -> tuple[np.ndarray, str]:
 def check_model(model: str = "full", model_path: str | None = None, frames: int = 5,
                 frame: np.ndarray | None = None) -> Verdict:
     """The model is found (no download), loads, and runs; time per frame after warm-up."""
-    from .estimator import EstimatorOptions, PoseEstimator
-    from .models import ModelError, find_model
+    from formcheck.io.estimator import EstimatorOptions, PoseEstimator
+    from formcheck.io.models import ModelError, find_model
 
     path = find_model(model, model_path)
     if path is None:
@@ -267,7 +267,7 @@ def _duration(minutes: float) -> str:
 # ---- history -------------------------------------------------------------------------------
 
 def check_history(path: str | os.PathLike | None = None) -> Verdict:
-    from .history import history_path
+    from formcheck.coach.history import history_path
 
     p = history_path(path)
     fix = (f"make {p.parent} writable, or choose another file with $FORMCHECK_HISTORY or "

@@ -1,7 +1,7 @@
 """The progress page: ``formcheck history --report progress.html``.
 
 One self-contained HTML file (inline SVG charts drawn here, no scripts or files it needs from
-elsewhere, opens offline) from the history file (:mod:`formcheck.history`):
+elsewhere, opens offline) from the history file (:mod:`formcheck.coach.history`):
 
 * per exercise, over days: reps in good form against all reps, and good-form hold time with
   the best hold of the day;
@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from .checks import EXERCISE_IDS, EXERCISE_NAMES
-from .history import History
+from formcheck.core.checks import EXERCISE_IDS, EXERCISE_NAMES
 
 GOOD = "#2e7d32"
 OTHER = "#b0bec5"
@@ -80,8 +79,9 @@ def monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
-def fold(history: History) -> Progress | None:
-    """The history by day and week; None when it has no usable session."""
+def fold(records: list[dict]) -> Progress | None:
+    """History records (:mod:`formcheck.coach.history`) by day and week; None when there is
+    no usable session."""
     exercises: dict[str, dict[date, Day]] = defaultdict(dict)
     sitting: dict[date, Day] = {}
     faults: dict[tuple[str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
@@ -89,7 +89,7 @@ def fold(history: History) -> Progress | None:
     pain: list[tuple[datetime, str]] = []
     days: list[date] = []
     sessions = 0
-    for rec in history.records:
+    for rec in records:
         try:
             started = datetime.fromisoformat(rec["started"]).astimezone()
         except (TypeError, ValueError):
@@ -355,9 +355,12 @@ def _minutes(s: float) -> str:
     return f"{s / 3600:.1f} h" if s >= 3600 else f"{s / 60:.0f} min"
 
 
-def build_page(history: History, source: str = "", now: datetime | None = None) -> str:
+def build_page(records: list[dict], source: str = "", bad_lines: int = 0,
+               now: datetime | None = None) -> str:
+    """The page for ``records`` (the history file's sessions, oldest first); ``bad_lines``:
+    how many lines of the file could not be read (said on the page)."""
     now = now or datetime.now().astimezone()
-    p = fold(history)
+    p = fold(records)
     head = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>formcheck progress</title><style>{CSS}</style></head><body>")
@@ -370,8 +373,8 @@ def build_page(history: History, source: str = "", now: datetime | None = None) 
     pain_days = [t.date() for t, _ in p.pain_stops]
     parts.append(
         f"<p class='note'>{p.sessions} session(s) from {p.first.isoformat()} to "
-        f"{p.last.isoformat()}" + (f" ({history.bad_lines} unreadable line(s) skipped)"
-                                   if history.bad_lines else "")
+        f"{p.last.isoformat()}" + (f" ({bad_lines} unreadable line(s) skipped)"
+                                   if bad_lines else "")
         + f". From {_esc(source)}, made {now.strftime('%Y-%m-%d %H:%M')}. Everything stays on "
         "this computer.</p>")
     if p.pain_stops:
@@ -462,7 +465,7 @@ def build_page(history: History, source: str = "", now: datetime | None = None) 
                  "<th>good reps</th><th>good hold</th><th>seated</th><th>good posture</th>"
                  "<th>breaks</th><th>pain stops</th></tr>")
     wk: dict[date, dict] = defaultdict(lambda: defaultdict(float))
-    for rec in history.records:
+    for rec in records:
         try:
             d = datetime.fromisoformat(rec["started"]).astimezone().date()
         except (TypeError, ValueError):
@@ -497,11 +500,12 @@ def build_page(history: History, source: str = "", now: datetime | None = None) 
     return "".join(parts)
 
 
-def write_page(path: str | os.PathLike, history: History, source: str = "") -> Path:
+def write_page(path: str | os.PathLike, records: list[dict], source: str = "",
+               bad_lines: int = 0) -> Path:
     """Write the page atomically (a temporary file renamed into place); returns its path."""
     path = Path(path).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = build_page(history, source)
+    text = build_page(records, source, bad_lines)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -513,24 +517,3 @@ def write_page(path: str | os.PathLike, history: History, source: str = "") -> P
 
 def file_link(path: str | os.PathLike) -> str:
     return Path(path).resolve().as_uri()
-
-
-def default_page_path(history_file: str | os.PathLike | None = None) -> Path:
-    """Where live sessions and routines keep the page: beside the history file."""
-    from .history import history_path
-
-    return history_path(history_file).with_name("progress.html")
-
-
-def refresh_after_session(history_file: str | os.PathLike | None = None) -> str:
-    """Rewrite the page beside the history file after a session; returns the line to print
-    (the page's file:// link, or why it could not be written - never an exception, the
-    session is already saved)."""
-    from .history import history_path, load_history
-
-    try:
-        h = load_history(history_file)
-        page = write_page(default_page_path(history_file), h, str(history_path(history_file)))
-    except (OSError, ValueError) as exc:
-        return f"progress page not written: {exc}"
-    return f"your progress: {file_link(page)}"
