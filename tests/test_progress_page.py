@@ -212,3 +212,19 @@ def test_report_page_json_free_of_personal_paths(history_file):
     page = build_page(load_history(history_file).records, source="h.jsonl")
     assert "landmarks" not in page and "base64" not in page
     assert json.loads(history_file.read_text().splitlines()[0])["schema"] == 1
+
+
+def test_unreadable_entries_are_left_out_not_fatal(history_file, tmp_path, capsys):
+    with open(history_file, "a") as f:
+        f.write(json.dumps({"started": "2026-11-30T08:00:00+00:00", "exercises": [
+            {"exercise": "plank", "reps": "many"}, "junk", {"exercise": 5},
+            {"exercise": "glute_bridge", "reps": 3, "good_reps": 2, "faults": {"too_fast": "x"}},
+            {"exercise": "glute_bridge", "reps": 2, "good_reps": 2}]}) + "\n")
+        f.write("not json\n")
+    out = tmp_path / "p.html"
+    assert main(["history", "--file", str(history_file), "--report", str(out)]) == 0
+    page = out.read_text()
+    assert "1 unreadable line(s) skipped" in page
+    p = fold(load_history(history_file).records)
+    last = p.exercises["glute_bridge"][max(p.exercises["glute_bridge"])]
+    assert last.reps == 2 and last.good_reps == 2  # only the readable entry of that day

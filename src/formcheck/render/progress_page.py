@@ -79,6 +79,34 @@ def monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
+def _entry(ex: object) -> dict | None:
+    """One exercise entry of a history record with its numbers checked (None if unusable)."""
+    if not isinstance(ex, dict) or not isinstance(ex.get("exercise"), str):
+        return None
+    try:
+        faults = {str(c): int(n) for c, n in (ex.get("faults") or {}).items()}
+        share = ex.get("good_posture_share")
+        out = {
+            "exercise": ex["exercise"],
+            "faults": {c: n for c, n in faults.items() if n > 0},
+            "pain_stops": int(ex.get("pain_stops") or 0),
+            "reps": int(ex.get("reps") or 0),
+            "good_reps": int(ex.get("good_reps") or 0),
+            "hold_good_s": float(ex.get("hold_good_s") or 0.0),
+            "best_hold_good_s": float(ex.get("best_hold_good_s") or 0.0),
+            "has_holds": bool(ex.get("holds")),
+            "seated_s": float(ex.get("seated_s") or 0.0),
+            "good_posture_share": min(max(float(share), 0.0), 1.0) if share is not None else 0.0,
+            "breaks": int(ex.get("breaks") or 0),
+        }
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if min(out["reps"], out["good_reps"], out["hold_good_s"], out["seated_s"], out["breaks"]) < 0:
+        return None
+    out["good_reps"] = min(out["good_reps"], out["reps"])
+    return out
+
+
 def fold(records: list[dict]) -> Progress | None:
     """History records (:mod:`formcheck.coach.history`) by day and week; None when there is
     no usable session."""
@@ -99,32 +127,31 @@ def fold(records: list[dict]) -> Progress | None:
         week = monday(day)
         days.append(day)
         stopped = False
-        for ex in rec.get("exercises") or []:
-            if not isinstance(ex, dict) or not ex.get("exercise"):
+        for raw in rec.get("exercises") or []:
+            ex = _entry(raw)
+            if ex is None:  # not an exercise entry this version can read: left out
                 continue
-            eid = str(ex["exercise"])
+            eid = ex["exercise"]
             by_week[eid][week] += 1
-            for check, n in (ex.get("faults") or {}).items():
-                faults[(eid, check)][week] += int(n)
-            if int(ex.get("pain_stops") or 0) > 0:
+            for check, n in ex["faults"].items():
+                faults[(eid, check)][week] += n
+            if ex["pain_stops"] > 0:
                 pain.append((started, eid))
                 stopped = True
             if eid == "sitting":
                 st = sitting.setdefault(day, Day())
                 st.sessions += 1
-                seated = float(ex.get("seated_s") or 0.0)
-                st.seated_s += seated
-                share = ex.get("good_posture_share")
-                st.good_posture_s += seated * float(share) if share is not None else 0.0
-                st.breaks += int(ex.get("breaks") or 0)
+                st.seated_s += ex["seated_s"]
+                st.good_posture_s += ex["seated_s"] * ex["good_posture_share"]
+                st.breaks += ex["breaks"]
                 continue
             st = exercises[eid].setdefault(day, Day())
             st.sessions += 1
-            st.reps += int(ex.get("reps") or 0)
-            st.good_reps += int(ex.get("good_reps") or 0)
-            st.hold_good_s += float(ex.get("hold_good_s") or 0.0)
-            st.best_hold_good_s = max(st.best_hold_good_s, float(ex.get("best_hold_good_s") or 0.0))
-            st.has_holds = st.has_holds or bool(ex.get("holds"))
+            st.reps += ex["reps"]
+            st.good_reps += ex["good_reps"]
+            st.hold_good_s += ex["hold_good_s"]
+            st.best_hold_good_s = max(st.best_hold_good_s, ex["best_hold_good_s"])
+            st.has_holds = st.has_holds or ex["has_holds"]
         if rec.get("end_reason") == "pain_stop" and not stopped:
             pain.append((started, ""))
     if not days:
