@@ -6,8 +6,13 @@ tells "hips up" from "hips on the floor"; ``hip_angle`` (shoulder-hip-knee) says
 the line is at the top; ``hip_line_dev`` is how far the hip bends above (+) or below (-) the
 shoulder-knee line.
 
-One rep: hips raised (trunk_elev hysteresis) and back down. The top is the part of the rep
-with the hip angle at ``top_min_deg`` or more; the hold timer runs there and counts good-form
+One rep: hips raised and back down, read person-relative (:class:`~formcheck.exercises.families.swing.RangeSwing`): the
+trunk elevation's swing above the level this person lies at, with switch thresholds scaled by
+their own bridge height in this session (an elevated camera or a thick mat moves the lying
+level from 5 to 9.5 deg between clips; an absolute "hips down" level missed whole reps). A
+stream that opens with the hips up and then comes down counts that rep (its hold is not
+judged: its start was not seen). The top is the part of the rep with the hip angle at
+``top_min_deg`` or more; the hold timer runs there and counts good-form
 time only (straight enough, not arched). The lowering is timed from the last moment the hips
 were near the rep's peak to the moment the trunk is back at its resting elevation.
 """
@@ -19,11 +24,10 @@ from dataclasses import dataclass, field
 
 from formcheck.core.pose import Landmark, Pose, side_landmark
 from formcheck.core.results import Hold, Rep
-from formcheck.exercises.families.base import FrameEval, HoldTimer, Hysteresis
+from formcheck.exercises.families.base import FrameEval, HoldTimer
 from formcheck.exercises.families.lying import (
     LyingAnalyzer,
     LyingParams,
-    Smoother,
     angle3,
     bend_above_line,
     elevation_deg,
@@ -31,16 +35,31 @@ from formcheck.exercises.families.lying import (
     pt,
     up_vec,
 )
+from formcheck.exercises.families.swing import RangeSwing
 
 
 @dataclass(frozen=True)
 class GluteBridgeParams:
-    #: hips up when the trunk rises above this elevation over the floor line (deg) ...
-    #: glute_bridge_01 lies at 6.5-8 deg on this line and tops out at 20-22 deg.
-    raised_on_deg: float = 12.0
-    #: ... and back down below this (hysteresis against jitter near the floor)
-    raised_off_deg: float = 9.5
+    #: hips up when the trunk (shoulder->hip) rises this far above the person's own lying
+    #: level (deg), and at least ``lift_on_frac`` of their own bridge lift. Anatomy and clips
+    #: (3 people): bridges lift it 13-24 deg (glute_bridge_01 13-14, glute_bridge_14 20-22,
+    #: glute_bridge_11 22-24), a pelvic tilt moves it at most 1.5 (pelvic_tilt_01, _11).
+    #: Margins: 8 deg below the smallest bridge, 3.5 above the largest tilt.
+    lift_min_deg: float = 5.0
+    #: share of the person's own lift (median of their last bridges) that starts a rep
+    lift_on_frac: float = 0.35
+    #: the rep ends when the hips are back down by this share of the rep's own lift (and at
+    #: least ``lower_min_deg``): 20 % of the lift left, the share the old absolute level
+    #: (9.5 deg) left on glute_bridge_01. Person-relative: that absolute level lay inside the
+    #: lying range of some people (pelvic_tilt_11 lies at 9-9.5). Clips: the labelled
+    #: "nearly done" last bridges stay uncounted (glute_bridge_14 ends 25 % up, margin 5 %).
+    lower_frac: float = 0.8
+    lower_min_deg: float = 3.0
     raised_min_s: float = 0.1
+    #: the lying level follows the signal down with this time constant (s, jitter) and up
+    #: only slowly (``rest_up_tau_s``), never during a rep
+    rest_down_tau_s: float = 0.3
+    rest_up_tau_s: float = 4.0
     #: the top (hold timer runs) from this hip angle (deg): 5 deg short of the spec's 160, so
     #: a top that is a little too low is still timed (and reported as hips_too_low)
     top_min_deg: float = 155.0
@@ -79,10 +98,20 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
     def reset(self) -> None:
         super().reset()
         p: GluteBridgeParams = self.params
-        self.raised = Hysteresis(p.raised_on_deg, p.raised_off_deg, min_s=p.raised_min_s)
+        self.raised = RangeSwing(
+            min_swing=p.lift_min_deg,
+            min_release=p.lower_min_deg,
+            on_frac=p.lift_on_frac,
+            release_frac=p.lower_frac,
+            min_s=p.raised_min_s,
+            rest_up_tau_s=p.rest_up_tau_s,
+            rest_down_tau_s=p.rest_down_tau_s,
+            direction=1,
+        )
         self.timer = HoldTimer(release_s=0.2)
-        self.rest = Smoother(tau_s=1.0)
-        self._rest_te: float | None = None
+        #: while no rep has been seen: the stream may have opened with the hips up
+        self._open: dict | None = None
+        self._t_first: float | None = None
         self._rep: dict | None = None
         self._lowering: tuple[float, float] | None = None  # (start t, resting elevation)
         self._phase = ""
@@ -93,7 +122,7 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
         p: GluteBridgeParams = self.params
         return {
-            "trunk_elev": [(p.raised_on_deg, "hips up"), (p.raised_off_deg, "hips down")],
+            "lift": [(p.lift_min_deg, "hips up (at least)")],
             "hip_angle": [(p.top_min_deg, "top"), (p.straight_min_deg, "hips_too_low")],
             "hip_line_dev": [(p.arch_max_deg, "hips_too_high")],
         }
@@ -127,7 +156,10 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
             return ev
         ev.motion["hip"] = hip_angle
         # arching is only possible with the hips up (the hip sits far below the line lying)
-        ev.checks["hips_too_high"] = trunk_elev > p.raised_off_deg and dev > p.arch_max_deg
+        rest = self.raised.rest_level
+        lift = trunk_elev - rest if math.isfinite(rest) else 0.0
+        ev.signals["lift"] = lift
+        ev.checks["hips_too_high"] = lift > p.lift_min_deg and dev > p.arch_max_deg
         ev.signals["hips_too_high"] = dev
         return ev
 
@@ -139,37 +171,62 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
             self._phase = "" if ev.in_position else "get in position"
             return
         t, te, hip = ev.t_s, ev.signals["trunk_elev"], ev.signals["hip_angle"]
+        if self._t_first is None:
+            self._t_first = t
+            self._open = self._new_rep(t, HoldTimer(release_s=0.2), opening=True)
         up = self.raised.update(te, t)
-        if not up and self._rep is None:
-            # resting elevation of the trunk on the floor (1 s time constant)
-            self._rest_te = self.rest.update(te, t)
         if self._lowering is not None:
             t0, rest = self._lowering
             if up:
                 self._lowering = None  # raised again before reaching the floor: not judged
             elif te <= rest + p.floor_margin_deg or t - t0 > p.lowering_timeout_s:
                 self._judge_lowering(t0, t)
+        if self._open is not None:
+            self._opening_step(ev, up, hip)
         if up and self._rep is None:
-            self._rep = {
-                "start": t,
-                "peak": -math.inf,
-                "peak_t": t,
-                "near_peak_t": t,
-                "faults": set(),
-            }
+            self._rep = self._new_rep(t, self.timer)
             self._lowering = None
         if self._rep is not None:
-            self._rep_step(ev, up, hip)
+            self._rep_step(self._rep, ev, up, hip)
+        opening_top = self._open is not None and self._open["timer"].active
         self._phase = (
             ("top" if self.timer.active else "up")
             if self._rep
-            else ("lowering" if self._lowering else "down")
+            else ("lowering" if self._lowering else ("top" if opening_top else "down"))
         )
 
-    def _rep_step(self, ev: FrameEval, up: bool, hip: float) -> None:
+    @staticmethod
+    def _new_rep(t: float, timer: HoldTimer, opening: bool = False) -> dict:
+        return {
+            "start": t,
+            "peak": -math.inf,
+            "peak_t": t,
+            "near_peak_t": t,
+            "faults": set(),
+            "timer": timer,
+            "opening": opening,
+        }
+
+    def _opening_step(self, ev: FrameEval, up: bool, hip: float) -> None:
+        """Until the first rep: the stream may have opened with the hips up. Followed as a
+        rep of its own; counted when the detector sees the hips come down from the opening
+        level (``RangeSwing.opening_swing``) after a top was seen, dropped otherwise."""
         p: GluteBridgeParams = self.params
-        rep, t = self._rep, ev.t_s
+        rep = self._open
         assert rep is not None
+        if up:  # a rep that starts from the floor: the stream opened lying
+            rep["timer"].close()
+            self._open = None
+            return
+        came_down = self.raised.opening_swing is not None
+        self._rep_step(rep, ev, not came_down, hip)
+        if came_down:
+            self._open = None
+
+    def _rep_step(self, rep: dict, ev: FrameEval, up: bool, hip: float) -> None:
+        p: GluteBridgeParams = self.params
+        t = ev.t_s
+        timer: HoldTimer = rep["timer"]
         if hip > rep["peak"]:
             rep["peak"], rep["peak_t"] = hip, t
         if hip >= rep["peak"] - p.lowering_peak_margin_deg:
@@ -179,15 +236,17 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
             rep["faults"].add("hips_too_high")
         top = up and hip >= p.top_min_deg
         good = hip >= p.straight_min_deg and not arched
-        ended = self.timer.update(t, top, good)
+        ended = timer.update(t, top, good)
         if ended is not None:
             self._end_hold(ended, rep)
         if up:
             return
         # hips back down: the rep is complete
-        ended = self.timer.close()
+        ended = timer.close()
         if ended is not None:
             self._end_hold(ended, rep)
+        if rep["opening"] and rep["peak"] < p.top_min_deg:
+            return  # came down from a level that was no bridge top: settling in, not a rep
         self.mark_measured("hips_too_low")
         if rep["peak"] < p.straight_min_deg:
             self.add_event("hips_too_low", rep["start"], t, rep["peak"])
@@ -204,14 +263,20 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
                 faults=faults,
             )
         )
-        self._lowering = (rep["near_peak_t"], self._rest_te if self._rest_te is not None else 0.0)
-        self._rep = None
+        if rep["opening"]:
+            self.notes.append(
+                f"rep 1 was under way when the stream started ({rep['start']:.1f} s): counted, "
+                "its hold not judged"
+            )
+        self._lowering = (rep["near_peak_t"], self.raised.rest_level)
+        if rep is self._rep:
+            self._rep = None
 
     def _end_hold(self, hold: Hold, rep: dict) -> None:
         p: GluteBridgeParams = self.params
         self.holds.append(hold)
         rep["hold_good"] = rep.get("hold_good", 0.0) + hold.good_s
-        if not self.timing_ok():
+        if not self.timing_ok() or rep["opening"]:  # an opening hold's start was not seen
             return
         if hold.duration_s < p.hold_min_s:
             self.add_event("hold_too_short", hold.start_s, hold.end_s, hold.duration_s)
@@ -236,6 +301,8 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
 
     def pause(self, t_s: float) -> None:
         self.timer.pause(t_s)
+        if self._open is not None:
+            self._open["timer"].pause(t_s)
 
     def finish(self) -> None:
         # a top still held, or a lowering still under way, when the stream ends is not judged

@@ -94,6 +94,9 @@ class KneeToChestAnalyzer(LyingAnalyzer):
         }
         self.timer = HoldTimer(release_s=0.0, min_hold_s=p.min_hold_s)
         self._side: str | None = None  # leg held now
+        #: legs already pulled in when the stream opened (their first hold's start is unseen)
+        self._opening: set[str] | None = None
+        self._t_open = 0.0
         self._released_holds = 0
         self._phase = ""
 
@@ -172,7 +175,12 @@ class KneeToChestAnalyzer(LyingAnalyzer):
             self.timer.pause(ev.t_s)
             self._phase = "" if ev.in_position else "get in position"
             return
-        on = {s: self.legs[s].update(ev.signals[f"hip_flex_{s}"], ev.t_s) for s in SIDES}
+        p: KneeToChestParams = self.params
+        flex = {s: ev.signals[f"hip_flex_{s}"] for s in SIDES}
+        if self._opening is None:
+            self._t_open = ev.t_s
+            self._opening = {s for s in SIDES if flex[s] < p.hold_enter_deg}
+        on = {s: self.legs[s].update(flex[s], ev.t_s) for s in SIDES}
         held = [s for s in SIDES if on[s]]
         side = None
         if held:
@@ -202,9 +210,21 @@ class KneeToChestAnalyzer(LyingAnalyzer):
         hold.side = side
         self.holds.append(hold)
         faults = []
+        # a hold of a leg already pulled in at the first frame, starting as soon as the
+        # debounce allows: it was under way before the stream started
+        opening = side in (self._opening or set()) and (
+            hold.start_s <= self._t_open + p.switch_min_s + 0.1
+        )
+        if opening:
+            self.notes.append(
+                f"the {side} hold was under way when the stream started: counted, its length "
+                "not judged"
+            )
         if released:
             self._released_holds += 1
-            if self.timing_ok():
+            if opening:
+                pass  # its start was not seen: hold_too_short cannot be judged
+            elif self.timing_ok():
                 if hold.duration_s < p.hold_min_s:
                     self.add_event(
                         "hold_too_short", hold.start_s, hold.end_s, hold.duration_s, side=side

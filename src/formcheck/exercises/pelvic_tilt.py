@@ -3,14 +3,20 @@ backwards), hold 3-5 s, release. Camera at the side, floor level.
 
 The movement is a few pixels, so it is not read as a pixel shift. It is the **pelvis'
 rotation relative to the trunk and the thigh**: the shoulder-hip-knee angle, which is
-independent of body size and distance to the camera. In a posterior tilt the pubis rises and
-MediaPipe's hip point moves toward the shoulders and up, so the angle opens by 7-11 deg
-(pelvic_tilt_01: rest 119-125 deg, tilts 128-131 deg); ``hip_shift`` (the hip's move toward
-the shoulder along the shoulder-knee line, in shoulder-knee lengths) is reported alongside
-for plots. The tilt is the angle's swing above a resting level that follows the signal down
-at once and up only slowly (never during a tilt); it is released when the angle has fallen
-back half-way from its peak (:class:`~.lying.SwingDetector`), with minimum durations, so landmark
-jitter (about +-1 deg after smoothing) never adds a rep.
+independent of body size and distance to the camera, smoothed over ``signal_tau_s``.
+``hip_shift`` (the hip's move along the shoulder-knee line, in shoulder-knee lengths) is
+reported alongside for plots.
+
+Which way the angle moves in a tilt is **not** fixed: the trunk and thigh hardly move in a
+real posterior tilt, and MediaPipe's hip point slides with the pelvis' outline. On
+pelvic_tilt_01 the angle opens by 7-11 deg in a tilt (rest 119-125, tilts 128-131); on
+pelvic_tilt_11 (another person, another camera) it closes by about 5 deg (rest 133-135,
+tilts 128-129). So the tilt is found person-relative (:class:`~formcheck.exercises.families.swing.RangeSwing` with an
+unknown direction): rest is the level the person lies still at when the stream opens, the
+first clear swing away from it sets the direction for the session, and the switch
+thresholds scale with the person's own swing amplitude. A set that opens already in the
+tilt therefore reads that tilt as rest: its reps are still counted (each return to the
+opening level ends one), but the held and the resting phases are swapped for that session.
 """
 
 from __future__ import annotations
@@ -24,33 +30,50 @@ from formcheck.exercises.families.base import FrameEval, HoldTimer
 from formcheck.exercises.families.lying import (
     LyingAnalyzer,
     LyingParams,
-    SwingDetector,
+    Smoother,
     angle3,
     elevation_deg,
     feet_floor_deg,
     pt,
     up_vec,
 )
+from formcheck.exercises.families.swing import RangeSwing
 
 
 @dataclass(frozen=True)
 class PelvicTiltParams:
-    #: a tilt starts when the hip angle rises this far above rest (deg). pelvic_tilt_01's four
-    #: labelled tilts rise 7-11 deg; rest jitters +-1 deg after smoothing.
-    tilt_on_deg: float = 4.0
-    #: ... and is released when it has dropped back from its peak by half the rise, and at
-    #: least this much (deg): between tilts 3 and 4 of pelvic_tilt_01 the angle only returns
-    #: to 3 deg above the previous rest, so a fixed "back to rest" level would merge them.
-    release_min_drop_deg: float = 3.0
+    #: the hip angle is smoothed with this time constant (s) before tilts are read: landmark
+    #: jitter of 0.5 % of the image moves a small person's hip angle by 2-3 deg per frame,
+    #: and a tilt's move takes 0.3-1.2 s (pelvic_tilt_01, pelvic_tilt_11). From clips.
+    signal_tau_s: float = 0.25
+    #: noise floor of a tilt (deg): a swing away from rest must pass this (and
+    #: ``tilt_on_frac`` of the person's own swing). From clips, 2 people: the smallest
+    #: labelled tilt swings about 5 deg (pelvic_tilt_11), the largest 11 (pelvic_tilt_01);
+    #: smoothed rest jitter is about +-1 deg. Margin 2.5 deg to the nearest clip.
+    tilt_min_deg: float = 2.5
+    #: a tilt starts at this share of the person's own tilt amplitude (median of the last
+    #: tilts) when that is more than ``tilt_min_deg``: hysteresis scaled to the person.
+    tilt_on_frac: float = 0.5
+    #: ... and is released when it has dropped back from its peak by ``release_frac`` of the
+    #: swing, and at least this much (deg, noise floor). Between tilts 3 and 4 of
+    #: pelvic_tilt_01 the angle only returns to 3 deg above the previous rest, so a fixed
+    #: "back to rest" level would merge them. From clips (2 people); margin 1 deg.
+    release_min_drop_deg: float = 2.0
     release_frac: float = 0.5
     #: the signal must stay past a threshold this long before the state switches (s)
     switch_min_s: float = 0.2
-    #: shortest tilt that counts as a rep (s); labelled tilts last 0.8-1.1 s, jitter bursts
-    #: last one or two frames
+    #: shortest tilt that counts as a rep (s); labelled tilts last 0.8-1.9 s (2 people),
+    #: jitter bursts last one or two frames. Margin 0.4 s.
     min_tilt_s: float = 0.4
-    #: how slowly the resting level may rise (time constant, s): a person settling in
-    #: shifts it over seconds, a tilt takes ~0.5 s
+    #: how slowly the resting level may drift away from the rest side (time constant, s):
+    #: a person settling in shifts it over seconds, a tilt takes ~0.5 s (anatomy/clips)
     baseline_up_tau_s: float = 4.0
+    #: before the direction is known, rest is the mean of the first ``calib_s`` seconds
+    #: ("the first still second"), then drifts with ``calib_tau_s`` - slower than any tilt
+    #: (tilts move in 0.3-1.2 s on 2 people; a 1 s time constant followed pelvic_tilt_11's
+    #: slow tilt and missed it).
+    calib_s: float = 1.0
+    calib_tau_s: float = 8.0
     #: spec: a tilt released before 3 s is hold_too_short; the hold target shown is the same
     hold_min_s: float = 3.0
     #: hips_lifted: trunk (shoulder->hip) elevation above the floor line (deg). Lying and
@@ -77,13 +100,18 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
     def reset(self) -> None:
         super().reset()
         p: PelvicTiltParams = self.params
-        self.swing = SwingDetector(
-            p.tilt_on_deg,
-            p.release_min_drop_deg,
-            p.release_frac,
+        self.swing = RangeSwing(
+            min_swing=p.tilt_min_deg,
+            min_release=p.release_min_drop_deg,
+            on_frac=p.tilt_on_frac,
+            release_frac=p.release_frac,
             min_s=p.switch_min_s,
-            rest_tau_s=p.baseline_up_tau_s,
+            rest_up_tau_s=p.baseline_up_tau_s,
+            direction=0,
+            calib_s=p.calib_s,
+            calib_tau_s=p.calib_tau_s,
         )
+        self.signal = Smoother(p.signal_tau_s)
         self.timer = HoldTimer(release_s=0.0, min_hold_s=p.min_tilt_s)
         self._peak: tuple[float, float] = (-math.inf, 0.0)  # (tilt deg, t)
         self._rep_faults: set[str] = set()
@@ -95,7 +123,7 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
         p: PelvicTiltParams = self.params
         return {
-            "tilt": [(p.tilt_on_deg, "tilt on")],
+            "tilt": [(p.tilt_min_deg, "tilt on (at least)")],
             "trunk_elev": [(p.hips_lifted_deg, "hips_lifted")],
             "knee_angle": [(p.knee_min_deg, "knees_not_bent"), (p.knee_max_deg, "knees_not_bent")],
         }
@@ -144,12 +172,12 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
             self.timer.pause(ev.t_s)
             self._phase = "" if ev.in_position else "get in position"
             return
-        hip = ev.signals["hip_angle"]
+        hip = self.signal.update(ev.signals["hip_angle"], ev.t_s)
         tilted = self.swing.update(hip, ev.t_s)
-        base = self.swing.rest_level
-        tilt = hip - base
+        tilt = self.swing.excursion(hip)
         ev.signals["tilt"] = tilt
-        ev.signals["tilt_baseline"] = base
+        ev.signals["tilt_baseline"] = self.swing.rest_level
+        ev.signals["tilt_on"] = self.swing.on_threshold
         faults = {c for c in ("hips_lifted", "knees_not_bent") if ev.checks.get(c) is True}
         if tilted:
             self._rep_faults |= faults
@@ -194,6 +222,9 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
         if hold is not None:
             self.holds.append(hold)
         self.finish_timing()
+        if self.swing.direction:
+            self.extra["tilt_direction"] = "opens" if self.swing.direction > 0 else "closes"
+            self.extra["tilt_amplitude_deg"] = round(self.swing.range, 2)
 
     def live_status(self) -> tuple[float | None, float | None, str]:
         return self.timer.current_good_s, self.params.hold_min_s, self._phase
