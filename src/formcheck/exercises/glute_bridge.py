@@ -211,7 +211,6 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
         """Until the first rep: the stream may have opened with the hips up. Followed as a
         rep of its own; counted when the detector sees the hips come down from the opening
         level (``RangeSwing.opening_swing``) after a top was seen, dropped otherwise."""
-        p: GluteBridgeParams = self.params
         rep = self._open
         assert rep is not None
         if up:  # a rep that starts from the floor: the stream opened lying

@@ -53,7 +53,7 @@ class PelvicTiltParams:
     tilt_min_deg: float = 2.5
     #: a tilt starts at this share of the person's own tilt amplitude (median of the last
     #: tilts) when that is more than ``tilt_min_deg``: hysteresis scaled to the person.
-    tilt_on_frac: float = 0.5
+    tilt_on_frac: float = 0.35
     #: ... and is released when it has dropped back from its peak by ``release_frac`` of the
     #: swing, and at least this much (deg, noise floor). Between tilts 3 and 4 of
     #: pelvic_tilt_01 the angle only returns to 3 deg above the previous rest, so a fixed
@@ -63,7 +63,8 @@ class PelvicTiltParams:
     #: the signal must stay past a threshold this long before the state switches (s)
     switch_min_s: float = 0.2
     #: shortest tilt that counts as a rep (s); labelled tilts last 0.8-1.9 s (2 people),
-    #: jitter bursts last one or two frames. Margin 0.4 s.
+    #: jitter bursts last one or two frames. Margin 0.4 s. The first swing, which sets the
+    #: direction of the session's tilts, must last this long too.
     min_tilt_s: float = 0.4
     #: how slowly the resting level may drift away from the rest side (time constant, s):
     #: a person settling in shifts it over seconds, a tilt takes ~0.5 s (anatomy/clips)
@@ -109,6 +110,7 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
             rest_up_tau_s=p.baseline_up_tau_s,
             direction=0,
             calib_s=p.calib_s,
+            learn_min_s=p.min_tilt_s,
             calib_tau_s=p.calib_tau_s,
         )
         self.signal = Smoother(p.signal_tau_s)
@@ -139,6 +141,11 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
         kn, an = pt(pose, side_landmark(side, "knee")), pt(pose, side_landmark(side, "ankle"))
         hip_angle = angle3(sh, hp, kn)
         knee_angle = angle3(hp, kn, an)
+        far = "left" if side == "right" else "right"
+        far_angle = angle3(*(pt(pose, side_landmark(far, n)) for n in ("shoulder", "hip", "knee")))
+        # the tilt signal: both sides' hip angles averaged (the far side follows the same
+        # swing, 5-6 deg on pelvic_tilt_11, 7-10 on pelvic_tilt_01; its jitter is its own)
+        tilt_angle = (hip_angle + far_angle) / 2.0 if math.isfinite(far_angle) else hip_angle
         trunk_elev = elevation_deg(sh, hp, floor)
         sk = ((kn[0] - sh[0]), (kn[1] - sh[1]))
         sk2 = sk[0] ** 2 + sk[1] ** 2
@@ -147,6 +154,7 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
         )
         ev.signals.update(
             hip_angle=hip_angle,
+            tilt_angle=tilt_angle,
             knee_angle=knee_angle,
             trunk_elev=trunk_elev,
             floor_deg=floor,
@@ -172,7 +180,7 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
             self.timer.pause(ev.t_s)
             self._phase = "" if ev.in_position else "get in position"
             return
-        hip = self.signal.update(ev.signals["hip_angle"], ev.t_s)
+        hip = self.signal.update(ev.signals["tilt_angle"], ev.t_s)
         tilted = self.swing.update(hip, ev.t_s)
         tilt = self.swing.excursion(hip)
         ev.signals["tilt"] = tilt

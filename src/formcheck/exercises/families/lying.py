@@ -303,21 +303,29 @@ class SwingDetector:
 
 
 class Smoother:
-    """Exponential moving average with a time constant (s), for uneven frame spacing."""
+    """Exponential moving average with a time constant (s), for uneven frame spacing.
+
+    Each sample's weight decays by ``exp(-dt / tau_s)`` per step and the average is divided
+    by the sum of the weights, so the start is not pulled toward the first sample: over the
+    first ``tau_s`` seconds it is close to the plain mean of what was seen (a jittery first
+    frame does not skew a level read off the opening seconds); later it is the usual EMA."""
 
     def __init__(self, tau_s: float):
         if tau_s <= 0:
             raise ValueError("Smoother: tau_s must be > 0")
         self.tau_s = tau_s
         self.value: float | None = None
+        self._m = 0.0  # decayed sum of samples
+        self._w = 0.0  # decayed sum of weights
         self._t: float | None = None
 
     def update(self, x: float, t_s: float) -> float:
         if math.isfinite(x):
-            if self.value is None or self._t is None:
-                self.value = x
-            else:
-                dt = max(0.0, min(t_s - self._t, 1.0))
-                self.value += (1.0 - math.exp(-dt / self.tau_s)) * (x - self.value)
+            keep = 0.0
+            if self._t is not None:
+                keep = math.exp(-max(0.0, min(t_s - self._t, 1.0)) / self.tau_s)
+            self._m = keep * self._m + x
+            self._w = keep * self._w + 1.0
+            self.value = self._m / self._w
             self._t = t_s
         return math.nan if self.value is None else self.value

@@ -44,6 +44,7 @@ class RangeSwing:
         rest_down_tau_s: float = 0.0,
         direction: int = 1,
         calib_s: float = 1.0,
+        learn_min_s: float = 0.0,
         calib_tau_s: float = 8.0,
         range_memory: int = 5,
     ):
@@ -55,7 +56,7 @@ class RangeSwing:
         self.min_swing, self.min_release = min_swing, min_release
         self.on_frac, self.release_frac, self.min_s = on_frac, release_frac, min_s
         self.direction = direction
-        self.calib_s, self.calib_tau_s = calib_s, calib_tau_s
+        self.calib_s, self.calib_tau_s, self.learn_min_s = calib_s, calib_tau_s, learn_min_s
         self._calib_sum, self._calib_n = 0.0, 0
         self._rest_taus = (rest_up_tau_s, rest_down_tau_s)
         self.rest = BaselineFollower(up_tau_s=rest_up_tau_s, down_tau_s=rest_down_tau_s)
@@ -131,7 +132,8 @@ class RangeSwing:
     def _learn(self, x: float, t_s: float) -> bool:
         """Direction unknown: rest is the mean level of the first ``calib_s`` seconds, then
         drifts with ``calib_tau_s`` (slower than any tilt); the first swing away from it beyond
-        ``min_swing`` (sustained ``min_s``) sets the direction. True once it is set."""
+        ``min_swing`` (sustained ``learn_min_s``, at least ``min_s``) sets the direction. True
+        once it is set."""
         assert self._t_first is not None
         if self._calib is None or t_s - self._t_first <= self.calib_s:
             self._calib_sum += x
@@ -143,7 +145,7 @@ class RangeSwing:
         if abs(dev) > self.min_swing:
             if self._pending is None:
                 self._pending = t_s
-            if t_s - self._pending >= self.min_s:
+            if t_s - self._pending >= max(self.min_s, self.learn_min_s):
                 self._pending = None
                 self.direction = 1 if dev > 0 else -1
                 self.rest = BaselineFollower(*self._rest_taus)
