@@ -119,3 +119,31 @@ def run(analyzer, fn, seconds: float, fps: float = 30.0):
     from tests.builders import pose_sequence, run_analyzer
 
     return run_analyzer(analyzer, pose_sequence(fn, seconds, fps))
+
+
+def run_pipeline(exercise: str, fn, seconds: float, fps: float = 30.0, jitter_px: float = 0.0,
+                 seed: int = 0):
+    """Like :func:`run`, but with the pipeline's One-Euro landmark smoothing in front of the
+    analyzer (what every real stream gets; the exercise recogniser is left out: it reads
+    synthetic poses without world landmarks as another exercise), optionally with Gaussian
+    landmark jitter of ``jitter_px`` pixels (sd per coordinate, per frame) added before it:
+    timing and noise as on a real clip. Returns (result, feedbacks)."""
+    import numpy as np
+
+    from formcheck.exercises import make_analyzer
+    from formcheck.smoothing import OneEuroParams, PoseSmoother
+    from tests.builders import pose_sequence
+
+    rng = np.random.default_rng(seed)
+    smoother = PoseSmoother(OneEuroParams())
+    analyzer = make_analyzer(exercise)
+    fbs = []
+    for t_ms, pose in pose_sequence(fn, seconds, fps):
+        if pose is not None and jitter_px > 0:
+            w, h = pose.image_size
+            image = pose.image.copy()
+            image[:, 0] += rng.normal(0.0, jitter_px / w, len(image))
+            image[:, 1] += rng.normal(0.0, jitter_px / h, len(image))
+            pose = Pose(image, pose.world, pose.visibility, t_ms, pose.image_size, pose.num_people)
+        fbs.append(analyzer.update(smoother.update(pose), t_ms))
+    return analyzer.result(), fbs
