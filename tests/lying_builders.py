@@ -130,8 +130,8 @@ def run_pipeline(exercise: str, fn, seconds: float, fps: float = 30.0, jitter_px
     timing and noise as on a real clip. Returns (result, feedbacks)."""
     import numpy as np
 
+    from formcheck.analysis.smoothing import OneEuroParams, PoseSmoother
     from formcheck.exercises import make_analyzer
-    from formcheck.smoothing import OneEuroParams, PoseSmoother
     from tests.builders import pose_sequence
 
     rng = np.random.default_rng(seed)

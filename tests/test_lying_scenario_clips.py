@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck.estimator import EstimatorOptions
-from formcheck.pipeline import analyze_track
-from formcheck.track import PoseTrack, load_or_extract
+from formcheck.analysis.pipeline import analyze_track
+from formcheck.analysis.track import PoseTrack, load_or_extract
+from formcheck.io.estimator import EstimatorOptions
 
 from .conftest import SAMPLES
 

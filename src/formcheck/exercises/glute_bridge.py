@@ -6,8 +6,8 @@ tells "hips up" from "hips on the floor"; ``hip_angle`` (shoulder-hip-knee) says
 the line is at the top; ``hip_line_dev`` is how far the hip bends above (+) or below (-) the
 shoulder-knee line.
 
-One rep: hips raised and back down, read person-relative (:class:`~formcheck.exercises.families.swing.RangeSwing`): the
-trunk elevation's swing above the level this person lies at, with switch thresholds scaled by
+One rep: hips raised and back down, read person-relative
+(:class:`~formcheck.exercises.families.swing.RangeSwing`): the trunk elevation's swing above the level this person lies at, with switch thresholds scaled by
 their own bridge height in this session (an elevated camera or a thick mat moves the lying
 level from 5 to 9.5 deg between clips; an absolute "hips down" level missed whole reps). A
 stream that opens with the hips up and then comes down counts that rep (its hold is not
