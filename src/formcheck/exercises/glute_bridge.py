@@ -7,14 +7,15 @@ the line is at the top; ``hip_line_dev`` is how far the hip bends above (+) or b
 shoulder-knee line.
 
 One rep: hips raised and back down, read person-relative
-(:class:`~formcheck.exercises.families.swing.RangeSwing`): the trunk elevation's swing above the level this person lies at, with switch thresholds scaled by
-their own bridge height in this session (an elevated camera or a thick mat moves the lying
-level from 5 to 9.5 deg between clips; an absolute "hips down" level missed whole reps). A
-stream that opens with the hips up and then comes down counts that rep (its hold is not
-judged: its start was not seen). The top is the part of the rep with the hip angle at
-``top_min_deg`` or more; the hold timer runs there and counts good-form
-time only (straight enough, not arched). The lowering is timed from the last moment the hips
-were near the rep's peak to the moment the trunk is back at its resting elevation.
+(:class:`~formcheck.exercises.families.swing.RangeSwing`): the trunk elevation's swing above
+the level this person lies at, with switch thresholds scaled by their own bridge height in
+this session (an elevated camera or a thick mat moves the lying level from 5 to 9.5 deg
+between clips; an absolute "hips down" level missed whole reps). A stream that opens with the
+hips up and then comes down counts that rep (its hold is not judged: its start was not seen).
+The top is the part of the rep with the hip angle at ``top_min_deg`` or more; the hold timer
+runs there and counts good-form time only (straight enough, not arched). The lowering is timed
+from the last moment the hips were near the rep's peak to the moment the trunk is back at its
+resting elevation.
 """
 
 from __future__ import annotations

@@ -10,13 +10,14 @@ reported alongside for plots.
 Which way the angle moves in a tilt is **not** fixed: the trunk and thigh hardly move in a
 real posterior tilt, and MediaPipe's hip point slides with the pelvis' outline. On
 pelvic_tilt_01 the angle opens by 7-11 deg in a tilt (rest 119-125, tilts 128-131); on
-pelvic_tilt_11 (another person, another camera) it closes by about 5 deg (rest 133-135,
-tilts 128-129). So the tilt is found person-relative
-(:class:`~formcheck.exercises.families.swing.RangeSwing` with an unknown direction): rest is the level the person lies still at when the stream opens, the
-first clear swing away from it sets the direction for the session, and the switch
-thresholds scale with the person's own swing amplitude. A set that opens already in the
-tilt therefore reads that tilt as rest: its reps are still counted (each return to the
-opening level ends one), but the held and the resting phases are swapped for that session.
+pelvic_tilt_11 (another person, another camera) it closes by about 5 deg (rest 133-135, tilts
+128-129). So the tilt is found person-relative
+(:class:`~formcheck.exercises.families.swing.RangeSwing` with an unknown direction): rest is
+the level the person lies still at when the stream opens, the first clear swing away from it
+sets the direction for the session, and the switch thresholds scale with the person's own
+swing amplitude. A set that opens already in the tilt therefore reads that tilt as rest: its
+reps are still counted (each return to the opening level ends one), but the held and the
+resting phases are swapped for that session.
 """
 
 from __future__ import annotations
