@@ -268,7 +268,10 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
                 f"rep 1 was under way when the stream started ({rep['start']:.1f} s): counted, "
                 "its hold not judged"
             )
-        self._lowering = (rep["near_peak_t"], self.raised.rest_level)
+        # the lowering ends back at the lying level this rep rose from (for a rep the stream
+        # opened in, the lowest level seen since)
+        floor = self.raised.swing_rest if not rep["opening"] else self.raised.rest_level
+        self._lowering = (rep["near_peak_t"], floor)
         if rep is self._rep:
             self._rep = None
 

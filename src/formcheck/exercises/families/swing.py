@@ -70,6 +70,8 @@ class RangeSwing:
         self._t_first: float | None = None
         self._open_max = -math.inf
         self._open_win: deque[tuple[float, float]] = deque()
+        #: the rest level the last completed swing started from (signal units)
+        self.swing_rest = math.nan
         #: (start, end) of a swing the stream opened in, once detected (see module docstring)
         self.opening_swing: tuple[float, float] | None = None
 
@@ -126,6 +128,7 @@ class RangeSwing:
             else:
                 self.amplitudes.append(self.peak - rest)
                 self.swings += 1
+                self.swing_rest = self.direction * rest
                 self.rest.value = s  # the new rest starts where the release ended
         return self.state
 
