@@ -41,52 +41,68 @@ from formcheck.exercises.families.swing import RangeSwing
 
 @dataclass(frozen=True)
 class GluteBridgeParams:
-    #: hips up when the trunk (shoulder->hip) rises this far above the person's own lying
-    #: level (deg), and at least ``lift_on_frac`` of their own bridge lift. Anatomy and clips
-    #: (3 people): bridges lift it 13-24 deg (glute_bridge_01 13-14, glute_bridge_14 20-22,
-    #: glute_bridge_11 22-24), a pelvic tilt moves it at most 1.5 (pelvic_tilt_01, _11).
-    #: Margins: 8 deg below the smallest bridge, 3.5 above the largest tilt.
+    """Provenance of each number: [spec] EXERCISES.md; [anatomy] what a body can do;
+    [clips: people] measured on the labelled clips (how many different people, and the margin
+    to the nearest clip); [signal] debounce and time constants of the signal processing."""
+
+    #: [clips: 5 people] hips up when the trunk (shoulder->hip) rises this far above the
+    #: person's own lying level (deg), and at least ``lift_on_frac`` of their own lift.
+    #: Bridges lift it 14-24 deg (glute_bridge_01 14-15, _14 21-22, _11 22-24); lying and
+    #: tilting move it at most 3.2 (pelvic_tilt_01 4.8-8.0, _11 7.7-9.6). Margins: 9 deg below
+    #: the smallest bridge, 1.8 above the largest tilt swing.
     lift_min_deg: float = 5.0
-    #: share of the person's own lift (median of their last bridges) that starts a rep
+    #: [signal] share of the person's own lift (median of their last bridges) that starts a
+    #: rep: hysteresis scaled to the person. [clips: 3 people] every bridge lifts at least 0.9
+    #: of its person's median, so this leaves 0.55 of the lift to spare.
     lift_on_frac: float = 0.35
-    #: the rep ends when the hips are back down by this share of the rep's own lift (and at
-    #: least ``lower_min_deg``): 20 % of the lift left, the share the old absolute level
-    #: (9.5 deg) left on glute_bridge_01. Person-relative: that absolute level lay inside the
-    #: lying range of some people (pelvic_tilt_11 lies at 9-9.5). Clips: the labelled
-    #: "nearly done" last bridges stay uncounted (glute_bridge_14 ends 25 % up, margin 5 %).
+    #: [clips: 2 people] the rep ends when the hips are back down by this share of the rep's
+    #: own lift: 20 % of it left, the share the old absolute level (9.5 deg) left on
+    #: glute_bridge_01 - an absolute level that lay inside other people's lying range
+    #: (pelvic_tilt_11 lies at 9-9.5). The labelled "nearly done" last bridges stay uncounted
+    #: (glute_bridge_14 ends 25 % up: margin 5 % of the lift; glute_bridge_01 ends 75 % up).
     lower_frac: float = 0.8
+    #: [signal] ... and by at least this much (deg): twice the lying level's jitter after
+    #: smoothing (+-0.7 deg on glute_bridge_01)
     lower_min_deg: float = 3.0
+    #: [signal] debounce of both switches (s): 3 frames at 30 fps; the briskest labelled rise
+    #: takes 0.4 s (glute_bridge_11, bridge 4): margin 0.3 s
     raised_min_s: float = 0.1
-    #: the lying level follows the signal down with this time constant (s, jitter) and up
-    #: only slowly (``rest_up_tau_s``), never during a rep
+    #: [signal] the lying level follows the signal down with this time constant (s, jitter)
+    #: and up only slowly (``rest_up_tau_s``), never during a rep: rises take 0.4-0.8 s on
+    #: 3 people, five times shorter than 4 s
     rest_down_tau_s: float = 0.3
     rest_up_tau_s: float = 4.0
-    #: the top (hold timer runs) from this hip angle (deg): 5 deg short of the spec's 160, so
-    #: a top that is a little too low is still timed (and reported as hips_too_low)
+    #: [spec] the top (hold timer runs) from this hip angle (deg): 5 deg short of the spec's
+    #: 160, so a top that is a little too low is still timed (and reported as hips_too_low)
     top_min_deg: float = 155.0
-    #: spec: hips_too_low when the top's shoulder-hip-knee angle stays below about 160 deg.
-    #: glute_bridge_01 (labelled fine) peaks at 170-171.5.
+    #: [spec] hips_too_low when the top's shoulder-hip-knee angle stays below about 160 deg.
+    #: [clips: 3 people] the labelled-fine tops peak at 170-179: margin 10 deg.
     straight_min_deg: float = 160.0
-    #: spec: hips_too_high when the hip rises above the shoulder-knee line by more than about
-    #: 10 deg (arching). glute_bridge_01's tops sit 8.5-10 deg *below* the line.
+    #: [spec] hips_too_high when the hip rises above the shoulder-knee line by more than
+    #: about 10 deg (arching). [clips: 1 person judged] glute_bridge_01 (labelled fine) tops
+    #: out 8.5 deg *below* the line: margin 18.5 deg (_11 reaches -1, _14 +0.2: not judged).
     arch_max_deg: float = 10.0
-    #: spec: hold_too_short when the top is held less than 5 s (also the live hold target)
+    #: [spec] hold_too_short when the top is held less than 5 s (also the live hold target)
     hold_min_s: float = 5.0
-    #: spec: lowering_too_fast when the hips drop from top to floor in less than about 1 s.
-    #: glute_bridge_01's lowerings (labelled ~1.1-1.3 s, "close to the threshold", not
-    #: judged) measure 1.0-1.2 s by the definition below, so the limit sits at 0.8 s.
+    #: [spec] lowering_too_fast when the hips drop from top to floor in less than about 1 s;
+    #: [clips: 3 people] lowerings labelled 1.0-1.5 s ("close to the threshold", not judged)
+    #: measure 0.97-2.8 s by the definition below, so the limit sits at 0.8 s: margin 0.17 s
+    #: (glute_bridge_01).
     lowering_min_s: float = 0.8
-    #: the lowering starts at the last frame with the hip angle within this of the rep's peak
+    #: [signal] the lowering starts at the last frame with the hip angle within this of the
+    #: rep's peak (deg; jitter at the top is +-1)
     lowering_peak_margin_deg: float = 2.0
-    #: ... and ends when the trunk elevation is back within this of its resting value (deg)
+    #: [signal] ... and ends when the trunk elevation is back within this of the lying level
+    #: the rep rose from (deg; that level's jitter is +-0.7)
     floor_margin_deg: float = 1.0
-    #: a lowering not back on the floor within this long was slow (s)
+    #: [spec] a lowering not back on the floor within this long was slow (s): 3x the spec's 1 s
     lowering_timeout_s: float = 3.0
-    #: start position: knees bent, i.e. near knee angle below this (deg); glute_bridge_01
-    #: measures 62-72 deg, straight legs 165-171 (knee_to_chest_01)
+    #: [anatomy] start position: knees bent, i.e. near knee angle below this (deg).
+    #: [clips: 4 people] bridges measure 48-91 (glute_bridge_01, _11, _14), straight legs
+    #: 165-171 (knee_to_chest_01): margins 59 and 15 deg.
     knee_bent_max_deg: float = 150.0
-    #: too_fast: hip angle speed sustained over 0.2 s (deg/s); spec start 120. glute_bridge_01
-    #: measures at most 53 deg/s (its rises).
+    #: [spec] too_fast: hip angle speed sustained over 0.2 s (deg/s), the spec's start value.
+    #: [clips: 3 people] at most 66 deg/s (glute_bridge_14's rises; _01 53, _11 48): margin 54.
     too_fast_deg_s: float = 120.0
     lying: LyingParams = field(default_factory=LyingParams)
 

@@ -55,27 +55,41 @@ def _vec_angle(
 
 @dataclass(frozen=True)
 class KneeToChestParams:
-    #: a leg is held to the chest when its trunk-thigh angle drops below this (deg) ...
-    #: held knees measure 46-78 (knee_to_chest_01), bent knees resting 115-135.
+    """Provenance of each number: [spec] EXERCISES.md; [anatomy] what a body can do;
+    [clips: people] measured on the labelled clips (how many different people, and the margin
+    to the nearest clip); [signal] debounce and time constants of the signal processing.
+
+    The hold is a position with an anatomical definition (the knee pulled past the
+    perpendicular to the trunk), not a small swing, so it is read against fixed angles; a
+    hold already under way when the stream opens is counted but its length not judged."""
+
+    #: [anatomy] a leg is held to the chest when its trunk-thigh angle drops below this (deg):
+    #: the thigh past perpendicular to the trunk, hip flexed over 85 deg. [clips: 2 people]
+    #: held knees measure 35-84 (knee_to_chest_11 35-41, knee_to_chest_01 56-84): margin 11.
     hold_enter_deg: float = 95.0
-    #: ... and released when it opens past this (hysteresis)
+    #: [clips: 6 people] ... and released when it opens past this (hysteresis): lying with
+    #: bent knees reads 119-143 (pelvic_tilt_01, _11, glute_bridge_01, _11, _14,
+    #: knee_to_chest_11's resting leg): margin 14 deg.
     hold_exit_deg: float = 105.0
-    #: the angle must stay past a threshold this long before the state switches (s)
+    #: [signal] the angle must stay past a threshold this long before the state switches (s)
     switch_min_s: float = 0.3
-    #: shorter holds are passes through the position, not holds (s)
+    #: [signal] shorter holds are passes through the position, not holds (s)
     min_hold_s: float = 1.0
-    #: spec: the stretch released before 15 s is hold_too_short (also the live hold target)
+    #: [spec] the stretch released before 15 s is hold_too_short (also the live hold target)
     hold_min_s: float = 15.0
-    #: opposite_leg_lifted: the other heel's height above the back line, in trunk lengths.
-    #: Heels on the mat measure -0.17 (pelvic_tilt_01, glute_bridge_01) to -0.6
-    #: (knee_to_chest_01, filmed from above); 0 means the heel has risen to the level of the
-    #: hip joint - a foot clearly off the floor.
+    #: [anatomy] opposite_leg_lifted: the other heel's height above the back line, in trunk
+    #: lengths; 0 is the heel risen to the level of the hip joint - a foot clearly off the
+    #: floor. [clips: 4 people] heels on the mat or table measure -0.17 (pelvic_tilt_01,
+    #: glute_bridge_01) to -0.65 (knee_to_chest_01, filmed from above), -0.21 on
+    #: knee_to_chest_11: margin 0.17 trunk lengths.
     opposite_heel_max: float = 0.0
-    #: head_lifted: the neck's bend up from the back line (hip->shoulder vs shoulder->ear),
-    #: deg. Head resting on the mat: 17-22 (pelvic_tilt_01, knee_to_chest_01); curling the
-    #: head and shoulders up adds 30 deg or more.
+    #: [anatomy] head_lifted: the neck's bend up from the back line (hip->shoulder vs
+    #: shoulder->ear), deg; curling the head and shoulders up adds 30 deg or more. [clips: 3
+    #: people] head resting: 6-13 (knee_to_chest_11), 17-22 (pelvic_tilt_01), 22-29
+    #: (knee_to_chest_01): margin 16 deg.
     head_lift_max_deg: float = 45.0
-    #: too_fast: hip angle speed sustained over 0.2 s (deg/s), spec start value
+    #: [spec] too_fast: hip angle speed sustained over 0.2 s (deg/s), the spec's start value.
+    #: [clips: 1 person timed] knee_to_chest_11 pulls in at up to 101 deg/s: margin 19.
     too_fast_deg_s: float = 120.0
     lying: LyingParams = field(default_factory=LyingParams)
 

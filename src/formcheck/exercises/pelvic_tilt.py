@@ -43,54 +43,66 @@ from formcheck.exercises.families.swing import RangeSwing
 
 @dataclass(frozen=True)
 class PelvicTiltParams:
-    #: the hip angle is smoothed with this time constant (s) before tilts are read: landmark
-    #: jitter of 0.5 % of the image moves a small person's hip angle by 2-3 deg per frame,
-    #: and a tilt's move takes 0.3-1.2 s (pelvic_tilt_01, pelvic_tilt_11). From clips.
+    """Provenance of each number: [spec] EXERCISES.md; [anatomy] what a body can do;
+    [clips: people] measured on the labelled clips (how many different people, and the margin
+    to the nearest clip); [signal] debounce and time constants of the signal processing."""
+
+    #: [signal] the tilt angle (both sides' hip angles averaged) is smoothed with this time
+    #: constant (s): landmark jitter of 0.5 % of the image moves a small person's hip angle by
+    #: 2-3 deg per frame. [clips: 2 people] a tilt's move takes 0.3-1.2 s (pelvic_tilt_01,
+    #: pelvic_tilt_11): the smoothing keeps 5.3-8.8 deg of their 5.5-11 deg swings.
     signal_tau_s: float = 0.25
-    #: noise floor of a tilt (deg): a swing away from rest must pass this (and
-    #: ``tilt_on_frac`` of the person's own swing). From clips, 2 people: the smallest
-    #: labelled tilt swings about 5 deg (pelvic_tilt_11), the largest 11 (pelvic_tilt_01);
-    #: smoothed rest jitter is about +-1 deg. Margin 2.5 deg to the nearest clip.
+    #: [clips: 2 people] noise floor of a tilt (deg): a swing away from rest must pass this
+    #: (and ``tilt_on_frac`` of the person's own swing). Smoothed tilt peaks measure 5.3
+    #: (pelvic_tilt_11) and 5.8-8.8 (pelvic_tilt_01); smoothed rest jitter is about +-1 deg,
+    #: +-1.5 with 0.5 % landmark jitter. Margin 2.8 deg to the smallest tilt.
     tilt_min_deg: float = 2.5
-    #: a tilt starts at this share of the person's own tilt amplitude (median of the last
-    #: tilts) when that is more than ``tilt_min_deg``: hysteresis scaled to the person.
+    #: [signal] a tilt starts at this share of the person's own tilt amplitude (median of
+    #: their last tilts) when that is more than ``tilt_min_deg``: hysteresis scaled to the
+    #: person. [clips: 2 people] the smallest tilt is 0.81 of its person's median
+    #: (pelvic_tilt_01 tilt 4: 5.75 of 7.1 deg): margin 0.46 of the amplitude.
     tilt_on_frac: float = 0.35
-    #: ... and is released when it has dropped back from its peak by ``release_frac`` of the
-    #: swing, and at least this much (deg, noise floor). Between tilts 3 and 4 of
-    #: pelvic_tilt_01 the angle only returns to 3 deg above the previous rest, so a fixed
-    #: "back to rest" level would merge them. From clips (2 people); margin 1 deg.
+    #: [clips: 2 people] ... and is released when it has dropped back from its peak by
+    #: ``release_frac`` of the swing, and at least this much (deg, twice the smoothed rest
+    #: jitter). Between tilts 3 and 4 of pelvic_tilt_01 the angle only returns to 3 deg above
+    #: the previous rest, so a fixed "back to rest" level would merge them: margin 1 deg.
     release_min_drop_deg: float = 2.0
     release_frac: float = 0.5
-    #: the signal must stay past a threshold this long before the state switches (s)
+    #: [signal] the signal must stay past a threshold this long before the state switches
+    #: (s); jitter bursts last one or two frames (0.07 s at 30 fps)
     switch_min_s: float = 0.2
-    #: shortest tilt that counts as a rep (s); labelled tilts last 0.8-1.9 s (2 people),
-    #: jitter bursts last one or two frames. Margin 0.4 s. The first swing, which sets the
-    #: direction of the session's tilts, must last this long too.
+    #: [clips: 2 people] shortest tilt that counts as a rep (s): labelled tilts last
+    #: 0.8-1.9 s, margin 0.4 s. The first swing, which sets the direction of the session's
+    #: tilts, must last this long too.
     min_tilt_s: float = 0.4
-    #: how slowly the resting level may drift away from the rest side (time constant, s):
-    #: a person settling in shifts it over seconds, a tilt takes ~0.5 s (anatomy/clips)
+    #: [signal] how slowly the resting level may drift away from the rest side (time
+    #: constant, s): a person settling in shifts it over seconds, a tilt moves in 0.3-1.2 s
     baseline_up_tau_s: float = 4.0
-    #: before the direction is known, rest is the mean of the first ``calib_s`` seconds
-    #: ("the first still second"), then drifts with ``calib_tau_s`` - slower than any tilt
-    #: (tilts move in 0.3-1.2 s on 2 people; a 1 s time constant followed pelvic_tilt_11's
-    #: slow tilt and missed it).
+    #: [signal] before the direction is known, rest is the mean of the first ``calib_s``
+    #: seconds ("the first still second"), then drifts with ``calib_tau_s`` - far slower than
+    #: a tilt (a 1 s time constant followed pelvic_tilt_11's 1 s tilt and missed it).
     calib_s: float = 1.0
     calib_tau_s: float = 8.0
-    #: spec: a tilt released before 3 s is hold_too_short; the hold target shown is the same
+    #: [spec] a tilt released before 3 s is hold_too_short; the hold target shown is the same
     hold_min_s: float = 3.0
-    #: hips_lifted: trunk (shoulder->hip) elevation above the floor line (deg). Lying and
-    #: tilting measure 5-8 deg on this line (pelvic_tilt_01, pelvic_tilt_03), a glute bridge
-    #: 18-22 deg at the top (glute_bridge_01): 12 is half-way up a bridge.
+    #: [anatomy] hips_lifted: trunk (shoulder->hip) elevation above the floor line (deg) - a
+    #: form threshold, so absolute. [clips: 6 people] lying and tilting measure 4.7-9.6 deg on
+    #: this line (pelvic_tilt_03 4.7-5.1, _01 4.8-8.0, _11 7.7-9.6; the bridge clips lie at
+    #: 5-8.5), bridge tops 20-30 (glute_bridge_01, _11, _14): 12 is about a third of the way
+    #: up a bridge. Margin 2.4 deg over pelvic_tilt_11 (see the report: camera height moves
+    #: the lying level).
     hips_lifted_deg: float = 12.0
-    #: knees_not_bent: hip-knee-ankle angle outside [min, max] (deg). Spec: about 45-120.
-    #: The lower bound is 35 because pelvic_tilt_03 (labelled "knees ~65 deg, fine") measures
-    #: 45-46 deg from the landmarks; pelvic_tilt_01 measures 53-63.
+    #: [spec] knees_not_bent: hip-knee-ankle angle outside [min, max] (deg); spec about
+    #: 45-120. [clips: 3 people] the lower bound is 35 because pelvic_tilt_03 (labelled "knees
+    #: ~65 deg, fine") measures 45-46 from the landmarks (margin 10); pelvic_tilt_01 measures
+    #: 52-64, pelvic_tilt_11 54-61 (margin 56 to the upper bound).
     knee_min_deg: float = 35.0
     knee_max_deg: float = 120.0
-    #: too_fast: hip angle speed (deg/s) sustained over the base window (0.2 s). The spec's
-    #: 120 is for large joint motion; a tilt moves the angle only ~8 deg, so 120 could never be
-    #: sustained for 0.2 s. Controlled tilts peak at 19 deg/s (pelvic_tilt_01, labelled not
-    #: too fast); 40 is a whole tilt snapped in 0.2 s.
+    #: [spec, adapted] too_fast: tilt-angle speed (deg/s) sustained over the base window
+    #: (0.2 s). The spec's 120 is for large joint motion; a tilt moves the angle only 5-11 deg,
+    #: so 120 could never be sustained for 0.2 s: 40 is a whole tilt snapped in 0.2 s.
+    #: [clips: 2 people] controlled tilts peak at 19 deg/s (pelvic_tilt_01) and 5
+    #: (pelvic_tilt_11): margin 21 deg/s.
     too_fast_deg_s: float = 40.0
     lying: LyingParams = field(default_factory=LyingParams)
 

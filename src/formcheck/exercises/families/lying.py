@@ -85,27 +85,34 @@ def feet_floor_deg(pose: Pose, min_vis: float = 0.3) -> float:
 # ---- shared parameters and machinery ---------------------------------------------------------
 @dataclass(frozen=True)
 class LyingParams:
-    """Numbers shared by the lying exercises (each exercise's Params embeds a copy)."""
+    """Numbers shared by the lying exercises (each exercise's Params embeds a copy).
+    Provenance tags as in the exercises' Params: [spec], [anatomy], [clips: people],
+    [signal]."""
 
-    #: the trunk (shoulder-hip line) is lying when it is within this of image horizontal.
-    #: A bridge top measures 18-22 deg (glute_bridge_01), sitting up or standing 60-90.
+    #: [anatomy] the trunk (shoulder-hip line) is lying when it is within this of image
+    #: horizontal: sitting up or standing reads 60-90. [clips: 3 people] bridge tops reach
+    #: 20-30 deg (glute_bridge_01, _11, _14): margin 15.
     lying_max_incline_deg: float = 45.0
-    #: on the back, the knee is never far below the hip (on all fours it is a thigh length,
-    #: about 0.9 trunk lengths, below). Straight legs lying read about 0 (knee_to_chest_01).
+    #: [anatomy] on the back, the knee is never far below the hip (on all fours it is a
+    #: thigh length, about 0.9 trunk lengths, below). Straight legs lying read about 0
+    #: (knee_to_chest_01): margin 0.35 trunk lengths either way.
     knee_below_hip_max: float = 0.35
-    #: on the back the face points up: the nose is above the ear (along "up"), by 0.12-0.23
-    #: trunk lengths on the supine clips; face down (plank, all fours, a deadlift's bottom)
-    #: it is 0.07-0.21 below on every other labelled clip. Checked only where both are seen.
+    #: [anatomy] on the back the face points up: the nose is above the ear (along "up"), by
+    #: 0.12-0.23 trunk lengths on the supine clips; face down (plank, all fours, a deadlift's
+    #: bottom) it is 0.07-0.21 below on every other labelled clip [clips: margin 0.07].
+    #: Checked only where both are seen.
     face_up_min: float = 0.0
     #: wrong_view: a front/back view (yaw below this, deg) sustained this long (s); the
     #: evidence for both numbers is in formcheck.core.view
     front_view_max_yaw_deg: float = WRONG_VIEW_MAX_YAW_DEG
     wrong_view_min_s: float = WRONG_VIEW_MIN_S
-    #: holds and lowering speed are timed only when frames are at most this far apart
-    #: (median): GIF-derived clips at 3.33 fps (0.3 s) cannot time a 3 s hold to the label's
-    #: satisfaction (pelvic_tilt_03, knee_to_chest_01 mark hold_too_short unmeasurable).
+    #: [signal] holds and lowering speed are timed only when frames are at most this far
+    #: apart (median): [clips: 2 people] GIF-derived clips at 3.33 fps (0.3 s) cannot time a
+    #: 3 s hold to the label's satisfaction (pelvic_tilt_03, knee_to_chest_01 mark
+    #: hold_too_short unmeasurable); the slowest real camera clip runs 25 fps (0.04 s).
     max_timing_dt_s: float = 0.25
-    #: a landmark used for a secondary measure (far leg, feet) counts as seen above this
+    #: [signal] a landmark used for a secondary measure (far leg, feet) counts as seen above
+    #: this MediaPipe visibility score
     aux_visibility: float = 0.3
 
 
