@@ -250,65 +250,6 @@ class BaselineFollower:
         return self.value
 
 
-class SwingDetector:
-    """On/off state of a movement read as a swing of a signal away from its own rest level.
-
-    * At rest, the rest level follows the signal down at once and up slowly (``rest_tau_s``);
-      the movement starts when the signal rises ``rise`` above it.
-    * During the movement the peak is tracked; it ends when the signal has dropped back from
-      the peak by ``max(min_drop, drop_frac * (peak - rest))`` - released about half-way.
-    * Either switch needs the condition to hold for ``min_s`` (debounce).
-
-    Reading the release from the peak, not from a fixed level, keeps counting when the rest
-    level wanders by a few degrees between reps (pelvic_tilt_01 rests at 119-125 deg).
-    """
-
-    def __init__(
-        self,
-        rise: float,
-        min_drop: float,
-        drop_frac: float = 0.5,
-        min_s: float = 0.0,
-        rest_tau_s: float = 4.0,
-    ):
-        if rise <= 0 or min_drop <= 0 or not 0 < drop_frac < 1 or min_s < 0 or rest_tau_s <= 0:
-            raise ValueError(
-                "SwingDetector: rise, min_drop, rest_tau_s > 0, 0 < drop_frac < 1, min_s >= 0"
-            )
-        self.rise, self.min_drop, self.drop_frac, self.min_s = rise, min_drop, drop_frac, min_s
-        self.rest = BaselineFollower(up_tau_s=rest_tau_s)
-        self.state = False
-        self.peak = math.nan
-        self._pending: float | None = None
-
-    @property
-    def rest_level(self) -> float:
-        return math.nan if self.rest.value is None else self.rest.value
-
-    def update(self, x: float, t_s: float) -> bool:
-        if not math.isfinite(x):
-            return self.state
-        rest = self.rest.update(x, t_s, frozen=self.state)
-        if not self.state:
-            want = x - rest > self.rise
-        else:
-            self.peak = max(self.peak, x)
-            drop = max(self.min_drop, self.drop_frac * (self.peak - rest))
-            want = not (self.peak - x > drop)
-        if want == self.state:
-            self._pending = None
-            return self.state
-        if self._pending is None:
-            self._pending = t_s
-        if t_s - self._pending >= self.min_s:
-            self.state, self._pending = want, None
-            if want:
-                self.peak = x
-            else:
-                self.rest.value = x  # the new rest starts where the release ended
-        return self.state
-
-
 class Smoother:
     """Exponential moving average with a time constant (s), for uneven frame spacing.
 
