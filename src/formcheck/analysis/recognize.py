@@ -17,8 +17,12 @@ Two steps, both documented rules on image landmarks (no learned model):
 
 2. **Movement pattern** within the posture, over the whole clip:
 
-   * upright: ``sitting`` when most upright frames have the thigh near horizontal (seated),
-     else ``lifting``;
+   * upright: ``sitting`` when most frames that show the thigh have it near horizontal
+     (seated) rather than hanging (standing) or bent over the feet (``on_feet``), else
+     ``lifting``. Frames whose near knee is hidden or outside the image do not vote (a desk
+     hides the legs; MediaPipe then guesses a knee at the image edge), and an upright clip
+     where no frame shows the thigh is ``sitting``: a lift needs the legs in view, a desk
+     webcam seldom shows them;
    * supine: ``knee_to_chest`` when one hip is much more flexed than the other (one knee
      pulled in), ``glute_bridge`` when the hips open to a near-straight line and move through
      a wide range, else ``pelvic_tilt`` (a tiny movement with both knees bent);
@@ -60,8 +64,17 @@ class RecognizeParams:
     #: seated: thigh rise within this many trunk lengths of the hip height (sitting_01
     #: median 0.15; standing thighs hang 0.6-0.8 below the hip)
     seated_thigh: float = 0.35
-    #: share of upright frames that must be seated for "sitting"
+    #: standing: the thigh hangs at least this many trunk lengths below the hip (anatomy: a
+    #: thigh is ~0.8 trunk lengths long and hangs near vertical when standing; 0.55 is a
+    #: thigh within ~45 deg of vertical). Frames in between are transitions and do not vote.
+    standing_thigh: float = 0.55
+    #: share of the voting upright frames (seated vs standing or bent over the feet) that
+    #: must be seated for "sitting". From clips, 4 people: sitting clips 0.93-1.0 (sitting_01,
+    #: _11, _12), lifting clips 0-0.27 (lifting_11's upright squat bottoms read as seated,
+    #: lifting_14 0.24): margin 0.23 to the nearest clip.
     seated_share: float = 0.5
+    #: a knee below this visibility (or outside the image) does not show the thigh
+    legs_visibility: float = 0.5
     #: knee_to_chest: 90th percentile of the left/right hip-angle difference (deg); its
     #: clip reads 122, pelvic tilts and bridges 3-6
     knee_to_chest_asym_deg: float = 45.0
@@ -127,6 +140,10 @@ def frame_features(pose: Pose) -> dict[str, float]:
     near_i = 0 if near == L else 1
     f["hip_near"] = hips[near_i]
     f["thigh_near"] = thighs[near_i]
+    knee = pose.image[Landmark[f"{near.upper()}_KNEE"]]
+    f["knee_near_vis"] = float(pose.visibility[Landmark[f"{near.upper()}_KNEE"]])
+    f["knee_near_in_image"] = float(bool(np.all(np.isfinite(knee[:2]))
+                                         and np.all((knee[:2] >= 0.0) & (knee[:2] <= 1.0))))
     f["shin_max"] = float(np.nanmax(shins)) if np.isfinite(shins).any() else nan
     f["wrist_min"] = float(np.nanmin(wrists)) if np.isfinite(wrists).any() else nan
     return f
@@ -234,15 +251,34 @@ def _decide(feats: list[dict[str, float]], labels: list[str],
                            posture, shares)
 
     if posture == "upright":
-        seated = [lab == "upright" and np.isfinite(f["thigh_near"])
-                  and abs(f["thigh_near"]) < p.seated_thigh for f, lab in zip(feats, labels)
-                  if lab in ("upright", "on_feet")]
-        share = float(np.mean(seated)) if seated else 0.0
+        seated = standing = hidden = 0
+        for f, lab in zip(feats, labels):
+            if lab == "on_feet":
+                standing += 1
+                continue
+            if lab != "upright":
+                continue
+            thigh = abs(f.get("thigh_near", np.nan))
+            if (not np.isfinite(thigh) or f.get("knee_near_vis", 0.0) < p.legs_visibility
+                    or not f.get("knee_near_in_image", 0.0)):
+                hidden += 1
+            elif thigh < p.seated_thigh:
+                seated += 1
+            elif thigh >= p.standing_thigh:
+                standing += 1
+        if seated + standing == 0:
+            if hidden:
+                return done("sitting", 0.5, "upright with the legs out of view in every frame "
+                            "(a desk camera; lifting needs the legs in view)")
+            return done("lifting", 0.0, "upright, thighs neither level nor hanging")
+        share = seated / (seated + standing)
         if share >= p.seated_share:
             return done("sitting", (share - p.seated_share) / 0.3,
-                        f"thighs level (seated) in {share:.0%} of upright frames")
+                        f"thighs level (seated) in {share:.0%} of the upright frames that show "
+                        "them")
         return done("lifting", (p.seated_share - share) / 0.3,
-                    f"standing or bending over the feet (seated in only {share:.0%})")
+                    f"standing or bending over the feet (seated in only {share:.0%} of the "
+                    "frames that show the thighs)")
     if posture == "supine":
         asym = _pct(col("hip_asym"), 90)
         top, low = _pct(col("hip_max"), 90), _pct(col("hip_max"), 10)

@@ -24,6 +24,9 @@ class FaultSpan:
     #: time of the worst frame in the span (for thumbnails) and the value measured there
     worst_s: float | None = None
     worst_value: float | None = None
+    #: False: seen in the stream but gone before a live session would have said it (a
+    #: check whose cue waits for the fault to persist, e.g. a 1 s slouch while sitting)
+    cued: bool = True
 
     @property
     def duration_s(self) -> float:

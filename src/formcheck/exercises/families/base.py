@@ -84,9 +84,14 @@ class FaultTracker:
         value: float | None = None,
         min_on_s: float | None = None,
         worse: str = "max",
+        cue_after_s: float | None = None,
     ) -> bool:
         """Feed one frame's verdict (None = no verdict this frame). Returns whether the
-        fault is active (debounced) after this frame."""
+        fault is active (debounced) after this frame.
+
+        ``cue_after_s``: the span is recorded after ``min_on_s`` but cued (``active()``:
+        said and shown) only once it has lasted this long; a span that ends sooner stays in
+        ``spans`` with ``cued=False`` (seen, not said)."""
         key = (check, side)
         on = self.min_on_s if min_on_s is None else min_on_s
         if fault is None:
@@ -102,11 +107,15 @@ class FaultTracker:
             self._last_seen[key] = t_s
             span = self._open.get(key)
             if span is None and t_s - self._cand_start[key] >= on:
-                span = FaultSpan(check, self._cand_start[key], t_s, cue, side, t_s, value)
+                span = FaultSpan(check, self._cand_start[key], t_s, cue, side, t_s, value,
+                                 cued=cue_after_s is None)
                 self._open[key] = span
                 self.spans.append(span)
             if span is not None:
                 span.end_s = t_s
+                if not span.cued and cue_after_s is not None \
+                        and t_s - span.start_s >= cue_after_s - 1e-9:
+                    span.cued = True
                 if value is not None and np.isfinite(value):
                     better = span.worst_value is None or (
                         value > span.worst_value if worse == "max" else value < span.worst_value
@@ -131,7 +140,8 @@ class FaultTracker:
         self.events.append(span)
 
     def active(self) -> list[str]:
-        return [k[0] for k in self._open]
+        """Checks with an open span that is cued (said and shown now)."""
+        return [k[0] for k, span in self._open.items() if span.cued]
 
     def close_all(self) -> None:
         self._open.clear()
@@ -197,6 +207,12 @@ class Analyzer(ABC):
         opens at once: a second delay would hide a ballistic jerk that lasts a few tenths
         of a second."""
         return 0.0 if check == "too_fast" else None
+
+    def cue_after_for(self, check: str) -> float | None:
+        """Seconds ``check`` must persist before it is said/shown (None: as soon as it is
+        reported). Longer than :meth:`fault_min_on_for` where a fault is worth recording
+        when seen but not worth a spoken cue until it lasts (posture during sitting)."""
+        return None
 
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
         """Signal name -> [(threshold value, label)], for plots (notebook, reports).
@@ -274,7 +290,7 @@ class Analyzer(ABC):
             states[check] = FAULT if verdict else OK
             self.tracker.update(
                 check, bool(verdict), t_s, self.cue(check), value=ev.signals.get(check),
-                min_on_s=self.fault_min_on_for(check),
+                min_on_s=self.fault_min_on_for(check), cue_after_s=self.cue_after_for(check),
             )
         self.step(ev)
         return self._feedback(t_s, True, states, ev.side, signals=ev.signals, pain=pain)
