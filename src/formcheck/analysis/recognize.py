@@ -17,12 +17,12 @@ Two steps, both documented rules on image landmarks (no learned model):
 
 2. **Movement pattern** within the posture, over the whole clip:
 
-   * upright: ``sitting`` when most frames that show the thigh have it near horizontal
-     (seated) rather than hanging (standing) or bent over the feet (``on_feet``), else
-     ``lifting``. Frames whose near knee is hidden or outside the image do not vote (a desk
-     hides the legs; MediaPipe then guesses a knee at the image edge), and an upright clip
-     where no frame shows the thigh is ``sitting``: a lift needs the legs in view, a desk
-     webcam seldom shows them;
+   * upright: ``sitting`` when most upright frames have the thigh near horizontal (seated)
+     or hidden, rather than hanging (standing) or bent over the feet (``on_feet``), else
+     ``lifting``. A hidden thigh (near knee not visible or outside the image: MediaPipe
+     guesses a knee at the image edge) is a desk hiding the legs: a lift needs the legs in
+     view, a desk webcam seldom shows them (no lifting clip hides the knee). Thighs between
+     level and hanging are transitions and do not vote;
    * supine: ``knee_to_chest`` when one hip is much more flexed than the other (one knee
      pulled in), ``glute_bridge`` when the hips open to a near-straight line and move through
      a wide range, else ``pelvic_tilt`` (a tiny movement with both knees bent);
@@ -68,10 +68,10 @@ class RecognizeParams:
     #: thigh is ~0.8 trunk lengths long and hangs near vertical when standing; 0.55 is a
     #: thigh within ~45 deg of vertical). Frames in between are transitions and do not vote.
     standing_thigh: float = 0.55
-    #: share of the voting upright frames (seated vs standing or bent over the feet) that
-    #: must be seated for "sitting". From clips, 4 people: sitting clips 0.93-1.0 (sitting_01,
-    #: _11, _12), lifting clips 0-0.27 (lifting_11's upright squat bottoms read as seated,
-    #: lifting_14 0.24): margin 0.23 to the nearest clip.
+    #: share of the voting upright frames (seated or legs hidden, vs standing or bent over
+    #: the feet) that must be seated for "sitting". Clips, 2 sitting people / 6 lifting
+    #: sources: sitting clips 0.93-1.0 (sitting_01, _11, _12), lifting clips 0-0.27
+    #: (lifting_11's upright squat bottoms read as seated, lifting_14 0.24): margin 0.23.
     seated_share: float = 0.5
     #: a knee below this visibility (or outside the image) does not show the thigh
     legs_visibility: float = 0.5
@@ -266,19 +266,15 @@ def _decide(feats: list[dict[str, float]], labels: list[str],
                 seated += 1
             elif thigh >= p.standing_thigh:
                 standing += 1
-        if seated + standing == 0:
-            if hidden:
-                return done("sitting", 0.5, "upright with the legs out of view in every frame "
-                            "(a desk camera; lifting needs the legs in view)")
+        if seated + hidden + standing == 0:
             return done("lifting", 0.0, "upright, thighs neither level nor hanging")
-        share = seated / (seated + standing)
+        share = (seated + hidden) / (seated + hidden + standing)
+        why = (f"thighs level (seated) in {seated} and hidden (behind a desk) in {hidden} of "
+               f"{seated + hidden + standing} upright frames")
         if share >= p.seated_share:
-            return done("sitting", (share - p.seated_share) / 0.3,
-                        f"thighs level (seated) in {share:.0%} of the upright frames that show "
-                        "them")
+            return done("sitting", (share - p.seated_share) / 0.3, why)
         return done("lifting", (p.seated_share - share) / 0.3,
-                    f"standing or bending over the feet (seated in only {share:.0%} of the "
-                    "frames that show the thighs)")
+                    f"standing or bending over the feet; {why}")
     if posture == "supine":
         asym = _pct(col("hip_asym"), 90)
         top, low = _pct(col("hip_max"), 90), _pct(col("hip_max"), 10)

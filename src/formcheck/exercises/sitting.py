@@ -213,6 +213,7 @@ class SittingAnalyzer(Analyzer):
         #: where the seated person's shoulders were (px), for telling a passer-by apart
         self._anchor: np.ndarray | None = None
         self.other_person_frames = 0
+        self._feet_hidden = False
 
     # ---- per frame ------------------------------------------------------------------------
     def required_landmarks(self, side: str) -> list[Landmark]:
@@ -263,6 +264,7 @@ class SittingAnalyzer(Analyzer):
             reason = "another person in front of the camera"
             for c in (*POSTURE_CHECKS, "wrong_view", "not_in_position"):
                 ev.checks[c] = reason
+            ev.checks["not_visible"] = self._feet_hidden  # unchanged: not this person's
             return ev
 
         yaw = body_yaw_deg(pose)
@@ -275,6 +277,7 @@ class SittingAnalyzer(Analyzer):
         sig.update({f"world_{k}": v for k, v in wp.items()})
         seated, standing = self._classify(pose, wp, side)
         sig["seated"], sig["standing"] = float(seated), float(standing)
+        sig["num_people"] = float(pose.num_people)
         ev.in_position = True  # standing up is a break, not a fault
         lying = np.isfinite(wp["trunk_up"]) and wp["trunk_up"] < 20.0
         ev.checks["not_in_position"] = bool(lying)
@@ -284,7 +287,8 @@ class SittingAnalyzer(Analyzer):
         feet_seen = seen(pose, feet, self.visibility_threshold, p.frame_margin)
         share = self._hidden.update(t_s, not feet_seen)
         sig["feet_hidden_share"] = share
-        ev.checks["not_visible"] = bool(share >= p.hidden_share)
+        self._feet_hidden = bool(share >= p.hidden_share)
+        ev.checks["not_visible"] = self._feet_hidden
 
         if not seated:
             return ev  # posture checks apply to sitting only
@@ -344,10 +348,15 @@ class SittingAnalyzer(Analyzer):
         sh = np.nanmean(pose.px[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]], axis=0)
         if not np.all(np.isfinite(sh)):
             return False
-        if pose.num_people > 1 and self._anchor is not None and np.isfinite(trunk_ref):
-            if float(np.linalg.norm(sh - self._anchor)) > self.params.other_person_shift * trunk_ref:
-                return True
-        self._anchor = sh.astype(np.float64)
+        sh = sh.astype(np.float64)
+        if pose.num_people <= 1 or self._anchor is None or not np.isfinite(trunk_ref):
+            self._anchor = sh
+            return False
+        if float(np.linalg.norm(sh - self._anchor)) > self.params.other_person_shift * trunk_ref:
+            return True
+        # accepted with others in view: follow slowly, so a passer-by crossing the seated
+        # person's place cannot drag the anchor away with them
+        self._anchor = self._anchor + 0.1 * (sh - self._anchor)
         return False
 
     def _classify(self, pose: Pose, wp: dict[str, float], side: str) -> tuple[bool, bool]:
@@ -387,6 +396,10 @@ class SittingAnalyzer(Analyzer):
         good = not any(ev.checks.get(c) is True for c in POSTURE_CHECKS)
         # neither (getting up, sitting down, perched): the previous phase goes on
         phase = "seated" if seated else ("standing" if standing else "unknown")
+        if phase == "standing" and self._phase == "seated" and ev.signals.get("num_people", 1) > 1:
+            # someone else is in view and may be the one standing: the seated phase goes on
+            # until the person is alone (a break needs a minute anyway)
+            phase = "unknown"
         self._advance(ev.t_s, phase, good)
 
     def pause(self, t_s: float) -> None:
