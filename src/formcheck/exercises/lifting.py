@@ -3,8 +3,15 @@
 A **lift** is a rise from a low position (hip flexed: the shoulder-hip-knee angle below
 ``low_hip_deg``) to standing (hip open, trunk near vertical). Each lift is a :class:`Rep`
 whose ``kind`` is ``"squat"`` or ``"stoop"``, decided at the bottom of the lift (the frames
-where the hip is most flexed just before the rise): a trunk more than ~45 deg forward with
-the knees nearly straight is a stoop lift, and that lift reports ``bending_at_waist``.
+where the hip is most flexed): a trunk more than ~45 deg forward with the knees nearly
+straight is a stoop, and reports ``bending_at_waist``; with the knees not measurable at the
+bottom the kind is None (not judged), never a guessed squat.
+
+The stoop is warned **at the bottom of the bend**, not when the lift completes: the bottom
+is reached once the hip stops flexing further for ``settle_s`` (or opens again by
+``bottom_band_deg``), judged from the frames of the bend where trunk and knees were visible.
+So a bend that never turns into a lift within the clip, or one where the head, the hands or
+the whole upper body leave the frame at the bottom, is still warned while it happens.
 
 Checks scored while the person is bent (not standing upright):
 
@@ -53,6 +60,13 @@ class LiftingParams:
     stoop_knee_deg: float = 150.0
     #: frames within this many degrees of the lowest hip angle make up the "bottom"
     bottom_band_deg: float = 10.0
+    #: [anatomy] the bottom of a bend is reached when the hip has not flexed further for
+    #: this long (a person reaching the floor pauses to grip; a descent does not stall for
+    #: 0.3 s and then go on much lower), or it opens again by ``bottom_band_deg``
+    settle_s: float = 0.3
+    #: [anatomy/noise] ...where flexing further means by more than this (a held bottom
+    #: creeps by a degree or two, and landmark jitter is about as much)
+    settle_deg: float = 3.0
     #: load_far_from_body: hands ahead of the legs by more than this many forearm lengths
     #: (spec: "more than about a forearm's length")
     load_far_forearms: float = 1.0
@@ -97,6 +111,11 @@ class LiftingAnalyzer(Analyzer):
         self._bottom: list[tuple[float, float, float, float]] = []  # (t, hip, trunk, knee)
         self._rise_faults: set[str] = set()
         self._rise_start: float | None = None
+        self._min_hip = np.inf  # lowest hip angle of this bend
+        self._settle_hip = np.inf  # the hip angle (and time) the bend last flexed past
+        self._min_t = 0.0
+        self._judged_hip = np.inf  # the bottom last judged (its hip angle)
+        self._stoop_span: FaultSpan | None = None  # the warning given at this bottom
 
     def required_landmarks(self, side: str) -> list[Landmark]:
         return [side_landmark(side, n) for n in ("shoulder", "hip", "knee")]
@@ -272,21 +291,41 @@ class LiftingAnalyzer(Analyzer):
 
     # ---- lifts ----------------------------------------------------------------------------
     def step(self, ev: FrameEval) -> None:
+        hip, trunk = ev.signals["hip_deg"], ev.signals["trunk_deg"]
+        if not np.isfinite(hip):
+            return
+        self._step_lift(ev)
+        if self._stoop_span is not None:
+            # a debounced state fault from the bottom of the stoop until standing: said at
+            # once, in the spec's order (before load_far_from_body)
+            stooping = self._phase in ("low", "rising")
+            self.tracker.update("bending_at_waist", stooping, ev.t_s, self.cue("bending_at_waist"),
+                                value=trunk if stooping else None, min_on_s=0.0)
+            if not stooping:
+                self._stoop_span = None
+
+    def _step_lift(self, ev: FrameEval) -> None:
         p = self.params
         s = ev.signals
         hip, trunk, knee = s["hip_deg"], s["trunk_deg"], s["knee_deg"]
-        if not np.isfinite(hip):
-            return
         for check in ("load_far_from_body", "twisting", "narrow_base"):
             if ev.checks.get(check) is True:
                 self._rise_faults.add(check)
         if hip < p.low_hip_deg:
-            if self._phase != "low":
+            if self._phase not in ("low", "rising"):
                 self._bottom = []
                 self._rise_faults = {c for c in ("load_far_from_body", "twisting", "narrow_base")
                                      if ev.checks.get(c) is True}
+                self._min_hip, self._judged_hip, self._stoop_span = np.inf, np.inf, None
+                self._settle_hip, self._min_t = hip, ev.t_s
             self._phase = "low"
-            self._bottom.append((ev.t_s, hip, trunk, knee))
+            self._bottom.append((ev.t_s, hip, trunk, knee, ev.view != "front"))
+            if hip < self._settle_hip - p.settle_deg:  # still flexing: the bottom is further
+                self._settle_hip, self._min_t = hip, ev.t_s
+            self._min_hip = min(self._min_hip, hip)
+            if self._stoop_span is None and ( ev.t_s - self._min_t >= p.settle_s
+                                             or hip > self._min_hip + p.bottom_band_deg):
+                self._judge_bottom(ev.t_s)
         elif s.get("standing", 0.0) > 0.5:
             if self._phase in ("low", "rising") and self._bottom:
                 self._complete_lift(ev.t_s, ev.view)
@@ -294,43 +333,87 @@ class LiftingAnalyzer(Analyzer):
             self._bottom = []
         elif self._phase == "low":
             self._phase = "rising"
+            if self._stoop_span is None:
+                self._judge_bottom(ev.t_s)  # rising: the bottom is behind us
+
+    def pause(self, t_s: float) -> None:
+        # the trunk or knees left the view during a bend (head down out of the frame): the
+        # bottom is judged from the frames that showed them, once the hip stopped flexing
+        if (self._phase == "low" and self._bottom and self._stoop_span is None
+                and t_s - self._min_t >= self.params.settle_s):
+            self._judge_bottom(t_s)
+
+    def _bottom_stats(self) -> tuple[float, float, float]:
+        """(trunk, knee, start time) at the bottom so far: medians over the frames within
+        ``bottom_band_deg`` of the lowest hip angle. NaN knee when none was measurable."""
+        low = min(b[1] for b in self._bottom)
+        band = [b for b in self._bottom if b[1] <= low + self.params.bottom_band_deg]
+        trunk = float(np.nanmedian([b[2] for b in band]))
+        knees = [b[3] for b in band if np.isfinite(b[3])]
+        return trunk, (float(np.median(knees)) if knees else float("nan")), band[0][0]
+
+    def _is_stoop(self, trunk: float, knee: float) -> bool:
+        p = self.params
+        return bool(trunk > p.stoop_trunk_deg and np.isfinite(knee) and knee > p.stoop_knee_deg)
+
+    def _judge_bottom(self, t_s: float) -> None:
+        """At the bottom of a bend: warn bending_at_waist now if it is a stoop."""
+        if not self._bottom or not any(b[4] for b in self._bottom):
+            return  # nothing seen from a side or oblique view
+        if self._min_hip >= self._judged_hip - self.params.bottom_band_deg / 2:
+            return  # this bottom was judged already
+        self._judged_hip = self._min_hip
+        trunk, knee, start = self._bottom_stats()
+        if self._is_stoop(trunk, knee):
+            cue = self.cue("bending_at_waist")
+            self.tracker.update("bending_at_waist", True, t_s, cue, value=trunk, min_on_s=0.0)
+            self._stoop_span = self.tracker.open_span("bending_at_waist")
+            if self._stoop_span is None:  # cannot happen with min_on_s=0; keep the record
+                self._stoop_span = FaultSpan("bending_at_waist", start, t_s, cue)
+                self.tracker.add(self._stoop_span)
+            self._stoop_span.start_s = min(self._stoop_span.start_s, start)
+            self.notes.append(f"stoop at {start:.1f} s: trunk {trunk:.0f} deg forward with the "
+                              f"knees at {knee:.0f} deg (warned at {t_s:.1f} s)")
 
     def _complete_lift(self, t_end: float, view: str | None) -> None:
         p = self.params
         hips = np.array([b[1] for b in self._bottom])
         low = hips.min()
         band = [b for b in self._bottom if b[1] <= low + p.bottom_band_deg]
-        trunk = float(np.nanmedian([b[2] for b in band]))
-        knee_vals = [b[3] for b in band if np.isfinite(b[3])]
-        knee = float(np.median(knee_vals)) if knee_vals else float("nan")
+        trunk, knee, _ = self._bottom_stats()
         # the rise starts at the last bottom frame
         start = band[-1][0]
         faults = sorted(self._rise_faults)
-        kind = "squat"
-        if view != "front" and trunk > p.stoop_trunk_deg and np.isfinite(knee) \
-                and knee > p.stoop_knee_deg:
+        kind: str | None = "squat"
+        if self._stoop_span is not None or (view != "front" and self._is_stoop(trunk, knee)):
             kind = "stoop"
             faults = ["bending_at_waist"] + faults
-            span = FaultSpan("bending_at_waist", start, t_end, self.cue("bending_at_waist"),
-                             worst_s=start, worst_value=trunk)
-            self.tracker.add(span)
-        if view != "front":
+            if self._stoop_span is None:
+                self.tracker.add(FaultSpan("bending_at_waist", start, t_end,
+                                           self.cue("bending_at_waist"), worst_s=start,
+                                           worst_value=trunk))
+        elif not np.isfinite(knee) or view == "front":
+            kind = None  # knees not measurable at the bottom: not judged, not a guessed squat
+        if view != "front" and np.isfinite(knee):
             self.measured.add("bending_at_waist")
             self.not_measurable.pop("bending_at_waist", None)
         self.reps.append(Rep(index=len(self.reps), start_s=start, end_s=t_end,
                              peak_s=start, good=not faults, faults=faults, kind=kind))
         self.notes.append(
-            f"lift {len(self.reps)} at {start:.1f}-{t_end:.1f} s: {kind} lift (at the bottom "
-            f"trunk {trunk:.0f} deg forward, knees {knee:.0f} deg)")
+            f"lift {len(self.reps)} at {start:.1f}-{t_end:.1f} s: {kind or 'unjudged'} lift (at "
+            f"the bottom trunk {trunk:.0f} deg forward, knees {knee:.0f} deg)")
         self._bottom = []
         self._rise_faults = set()
 
     def finish(self) -> None:
         kinds = [r.kind for r in self.reps]
         self.extra.update(squat_lifts=kinds.count("squat"), stoop_lifts=kinds.count("stoop"))
-        if not self.reps:
+        if self._stoop_span is not None:
+            self.measured.add("bending_at_waist")  # warned at a bend that did not finish
+            self.not_measurable.pop("bending_at_waist", None)
+        elif not self.reps:
             self.not_measurable.setdefault(
-                "bending_at_waist", "no complete lift (from low to standing) was seen")
+                "bending_at_waist", "no bend to the bottom with trunk and knees in view was seen")
 
     def live_status(self) -> tuple[float | None, float | None, str]:
         return None, None, self._phase

@@ -139,6 +139,10 @@ class FaultTracker:
         self.spans.append(span)
         self.events.append(span)
 
+    def open_span(self, check: str, side: str | None = None) -> FaultSpan | None:
+        """The span of ``check`` open now, if any."""
+        return self._open.get((check, side))
+
     def active(self) -> list[str]:
         """Checks with an open span that is cued (said and shown now)."""
         return [k[0] for k, span in self._open.items() if span.cued]
