@@ -234,3 +234,41 @@ def test_labelled_lifting_clips(samples, clip):
         assert [r.kind for r in res.reps] == kinds
     if clip == "lifting_02":
         assert any(r.kind == "stoop" for r in res.reps)
+
+
+def _lifts(stand: dict, bottom: dict, cycles: list[dict] | None = None):
+    """Stand 1 s in ``stand``, then for each target in ``cycles`` (default: bottom, stand):
+    move there over 1 s and stay 0.5 s."""
+    targets = cycles or [bottom, stand]
+    def fn(t: float) -> Pose:
+        q, u = stand, t - 1.0
+        for target in targets:
+            if u < 1.0:
+                return lift_pose(**lerp(q, target, max(u, 0.0)))
+            if u < 1.5:
+                return lift_pose(**target)
+            q, u = target, u - 1.5
+        return lift_pose(**q)
+    return fn, 1.0 + 1.5 * len(targets) + 0.5
+
+
+def test_lift_counted_against_the_persons_own_standing_posture():
+    # this person (or camera) reads a standing hip of only ~146 deg (trunk 20 deg forward,
+    # thigh 14 deg back): below any fixed "standing" number a straighter person would need,
+    # but their own top: a full rise to it is a lift
+    own_stand = {"shin": 0.0, "thigh": 14.0, "trunk": 20.0}
+    fn, secs = _lifts(own_stand, SQUAT)
+    res, fbs = analyze(fn, secs)
+    assert res.rep_count == 1 and res.reps[0].kind == "squat"
+    last = fbs[-1].signals
+    assert last["hip_deg"] == pytest.approx(146.0, abs=1.0)
+    assert last["stand_hip_deg"] < 140.0 and last["standing"] == 1.0
+
+
+def test_a_half_rise_is_not_a_lift_a_full_one_is():
+    # down, up only half way (hip ~140 of a 60-175 range, below 75 % of it), down again,
+    # then all the way up: one lift
+    half = {"shin": 0.0, "thigh": 20.0, "trunk": 20.0}
+    fn, secs = _lifts(STAND, SQUAT, [SQUAT, half, SQUAT, STAND])
+    res, _ = analyze(fn, secs)
+    assert res.rep_count == 1

@@ -29,6 +29,7 @@ Image angles (side view) are measured on the side nearer the camera.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,22 +44,41 @@ from formcheck.exercises.sitting import seen
 
 @dataclass(frozen=True)
 class LiftingParams:
-    #: low position: shoulder-hip-knee angle below this (deg). Clip bottoms: 33-60 deg for
-    #: squat/deadlift set-ups, 83-108 deg for hinges (lifting_09 bottom 83, lifting_02's
-    #: first frame, already mid-lift, 108).
+    """Every number says where it comes from: [spec] EXERCISES.md, [anatomy] body
+    proportions and movement, [clips] measured on the labelled lifting clips (full model,
+    image angles of the near side): 10 clips from 7 sources, at least 6 different people
+    (lifting_01/02/04/05 share a source; lifting_11/13 are one man), with the margin to the
+    nearest clip."""
+
+    #: [anatomy] low position (the bottom of a lift from the floor): shoulder-hip-knee angle
+    #: below this (deg). Reaching the floor takes ~70 deg of hip flexion or more, whoever
+    #: lifts. Clips: bottoms 33-52 deg for barbell/kettlebell deadlifts, 61-92 for hinges
+    #: and kettlebell squats; lifting_02's first frame, already mid-lift, 108 (margin 2).
     low_hip_deg: float = 110.0
-    #: standing: hip angle above this, trunk within ``stand_trunk_deg`` of vertical and knee
-    #: above ``stand_knee_deg``. Lockouts read hip 155-180, trunk 0-15, knee 155-179
-    #: (lifting_04 ends nearly locked out at hip 159, trunk 15).
-    stand_hip_deg: float = 150.0
+    #: [clips + hysteresis] standing again after a bend: the hip has opened through this
+    #: fraction of the person's own range, from this bend's bottom to their own standing
+    #: hip angle (``_top_hip``: p90 of their upright frames so far). Lockouts reach
+    #: 0.97-1.03 of that range in all 17 lifts of the 10 clips: margin 0.22; a half-rise
+    #: (0.5) does not count.
+    stand_frac: float = 0.75
+    #: [clips] the person's standing hip angle before they have been seen standing (clips
+    #: that open at the bottom). Standing hips read 158-180 in the image (perspective and
+    #: landmark placement; lifting_02/04/09 158-159): the lowest, so nobody is held to a
+    #: lockout they cannot show in this camera.
+    default_top_hip_deg: float = 160.0
+    #: [anatomy] standing: trunk within this of vertical and knee above this (a deep squat
+    #: with an upright trunk is not standing). Clips: lockouts read trunk 0-15 (margin 10),
+    #: knee 155-179 (margin 15).
     stand_trunk_deg: float = 25.0
     stand_knee_deg: float = 140.0
-    #: stoop lift: trunk forward more than this (spec: "more than about 45 deg")...
+    #: [spec] stoop lift: trunk forward more than this ("more than about 45 deg")...
     stoop_trunk_deg: float = 45.0
-    #: ...while the knees are nearly straight: knee angle above this. Squat/deadlift bottoms
-    #: read 56-107 deg, lifting_09's soft-knee hinge 149-152, lifting_02's stoop 172.
+    #: [anatomy + clips] ...while the knees are nearly straight: knee angle above this.
+    #: Bottoms of the lifts labelled not bending_at_waist read 62-137 deg (margin 13;
+    #: lifting_13's 103-137), lifting_09's soft-knee hinge 149-152 (labelled borderline,
+    #: either verdict accepted), lifting_02's stoop 172-173 (margin 22).
     stoop_knee_deg: float = 150.0
-    #: frames within this many degrees of the lowest hip angle make up the "bottom"
+    #: [anatomy] frames within this many degrees of the lowest hip angle make up the bottom
     bottom_band_deg: float = 10.0
     #: [anatomy] the bottom of a bend is reached when the hip has not flexed further for
     #: this long (a person reaching the floor pauses to grip; a descent does not stall for
@@ -67,31 +87,35 @@ class LiftingParams:
     #: [anatomy/noise] ...where flexing further means by more than this (a held bottom
     #: creeps by a degree or two, and landmark jitter is about as much)
     settle_deg: float = 3.0
-    #: load_far_from_body: hands ahead of the legs by more than this many forearm lengths
-    #: (spec: "more than about a forearm's length")
+    #: [spec] load_far_from_body: hands ahead of the legs by more than this many forearm
+    #: lengths ("more than about a forearm's length"). Clips: lifting_13 reads 0.26-0.74.
     load_far_forearms: float = 1.0
-    #: forearm length floor, in trunk lengths (forearm/trunk is ~0.5 in adults)
+    #: [anatomy] forearm length floor, in trunk lengths (forearm/trunk is ~0.5 in adults)
     min_forearm_trunks: float = 0.45
-    #: twisting: shoulder line against hip line (deg, spec "more than about 20 deg")
+    #: [spec] twisting: shoulder line against hip line (deg, "more than about 20 deg")
     twist_deg: float = 20.0
-    #: body yaw (view.body_yaw_deg, 90 = side) at or above which the view is a pure side view
-    #: (twisting not measurable); side clips read 73-88, the oblique lifting_10 55-73.
+    #: [clips, 7 sources] body yaw (view.body_yaw_deg, 90 = side) at or above which the view
+    #: is a pure side view (twisting not measurable); side clips read 73-88, the oblique
+    #: lifting_10 55-73: they overlap at 73-75, where a frame counts as oblique (that only
+    #: makes twisting measurable from the world landmarks; it is no fault by itself).
     pure_side_yaw_deg: float = 75.0
-    #: at or below this the camera sees the front/back: narrow_base measurable, sagittal
-    #: angles (bending, load distance) are not
+    #: [clips, shared with formcheck.view] at or below this the camera sees the front/back:
+    #: narrow_base measurable, sagittal angles (bending, load distance) are not
     front_max_yaw_deg: float = 40.0
-    #: narrow_base: ankle spacing below this share of the hip spacing (spec: "closer than
+    #: [spec] narrow_base: ankle spacing below this share of the hip spacing ("closer than
     #: about hip width"; 0.9 leaves room for landmark noise)
     narrow_ratio: float = 0.9
-    #: lower legs hidden in this share of the last ``hidden_window_s`` -> not_visible. A plate
-    #: hiding the shins makes MediaPipe flicker (lifting_05: up to 63 % of a 1 s window;
-    #: the clear clips stay under 12 %).
+    #: [clips, 1 occluded clip] lower legs hidden in this share of the last
+    #: ``hidden_window_s`` -> not_visible. A plate hiding the shins makes MediaPipe flicker
+    #: (lifting_05: up to 63 % of a 1 s window; the clear clips stay under 12 %: margin 18).
     hidden_share: float = 0.3
     hidden_window_s: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.low_hip_deg >= self.stand_hip_deg:
-            raise ValueError("lifting: low_hip_deg must be below stand_hip_deg")
+        if self.low_hip_deg >= self.default_top_hip_deg:
+            raise ValueError("lifting: low_hip_deg must be below default_top_hip_deg")
+        if not 0.5 <= self.stand_frac < 1.0:
+            raise ValueError("lifting: stand_frac must be in [0.5, 1)")
         if self.load_far_forearms <= 0 or self.twist_deg <= 0 or self.narrow_ratio <= 0:
             raise ValueError("lifting: thresholds must be positive")
 
@@ -111,6 +135,8 @@ class LiftingAnalyzer(Analyzer):
         self._bottom: list[tuple[float, float, float, float]] = []  # (t, hip, trunk, knee)
         self._rise_faults: set[str] = set()
         self._rise_start: float | None = None
+        #: hip angles of the person's upright frames (their own standing posture)
+        self._upright_hips: deque[float] = deque(maxlen=600)
         self._min_hip = np.inf  # lowest hip angle of this bend
         self._settle_hip = np.inf  # the hip angle (and time) the bend last flexed past
         self._min_t = 0.0
@@ -163,9 +189,13 @@ class LiftingAnalyzer(Analyzer):
         ankle_y = xy("ankle")[1]
         ev.in_position = not (np.isfinite(ankle_y) and ankle_y < hp[1] + 0.3 * trunk_len)
 
-        standing = hip > p.stand_hip_deg and trunk < p.stand_trunk_deg and not (
-            np.isfinite(knee) and knee < p.stand_knee_deg)
+        upright = trunk < p.stand_trunk_deg and not (np.isfinite(knee) and knee < p.stand_knee_deg)
+        stand_hip = self._stand_hip_deg()
+        standing = bool(upright and hip > stand_hip)
+        if upright and np.isfinite(hip) and hip > p.low_hip_deg:
+            self._upright_hips.append(hip)
         sig["standing"] = float(standing)
+        sig["stand_hip_deg"] = stand_hip
         sig["low"] = float(hip < p.low_hip_deg)
         if standing:
             return ev  # the checks below are about the lift itself
@@ -205,6 +235,23 @@ class LiftingAnalyzer(Analyzer):
         if front:
             ev.checks["bending_at_waist"] = "front view: trunk lean needs a side view"
         return ev
+
+    def _top_hip_deg(self) -> float:
+        """The person's own standing hip angle: p90 of their upright frames, or the default
+        before they have been seen standing for a moment."""
+        p = self.params
+        if len(self._upright_hips) < 5:
+            return p.default_top_hip_deg
+        return float(np.percentile(np.fromiter(self._upright_hips, float), 90))
+
+    def _stand_hip_deg(self) -> float:
+        """Hip angle above which the person is standing again: ``stand_frac`` of the way
+        from this bend's bottom (or the low threshold, outside a bend) to their own top."""
+        p = self.params
+        bottom = self._min_hip if self._phase in ("low", "rising") else p.low_hip_deg
+        bottom = min(bottom, p.low_hip_deg)
+        top = max(self._top_hip_deg(), bottom + 1.0)
+        return bottom + p.stand_frac * (top - bottom)
 
     @staticmethod
     def _hip_yaw_deg(pose: Pose) -> float:
@@ -421,7 +468,8 @@ class LiftingAnalyzer(Analyzer):
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
         p = self.params
         return {
-            "hip_deg": [(p.low_hip_deg, "low"), (p.stand_hip_deg, "standing")],
+            "hip_deg": [(p.low_hip_deg, "low")],
+            "stand_hip_deg": [],
             "trunk_deg": [(p.stoop_trunk_deg, "stoop trunk")],
             "knee_deg": [(p.stoop_knee_deg, "knees nearly straight")],
             "load_forearms": [(p.load_far_forearms, "load far")],
