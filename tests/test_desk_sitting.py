@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from formcheck.analysis.pipeline import FrameProcessor
+from formcheck.analysis.recognize import recognize_poses
+from formcheck.core.pose import Landmark, Pose
 from formcheck.exercises.sitting import SittingAnalyzer
-from formcheck.pipeline import FrameProcessor
-from formcheck.pose import Landmark, Pose
-from formcheck.recognize import recognize_poses
 from tests.builders import make_pose, pose_sequence
 from tests.test_ex_sitting import seated_pose
 
@@ -148,8 +148,8 @@ def test_the_same_slouch_on_a_single_analyzer_is_seen_not_cued():
 
 
 def test_sitting_12_legs_cropped(samples):
-    from formcheck.pipeline import analyze_track
-    from formcheck.track import load_or_extract
+    from formcheck.analysis.pipeline import analyze_track
+    from formcheck.analysis.track import load_or_extract
 
     res = analyze_track(load_or_extract(samples / "sitting_12.mp4"), "sitting").result
     ids = set(res.fault_ids)

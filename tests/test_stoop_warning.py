@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck.checks import cue_for
+from formcheck.analysis.pipeline import FrameProcessor
+from formcheck.core.checks import cue_for
+from formcheck.core.pose import Landmark, Pose
 from formcheck.exercises.lifting import LiftingAnalyzer
-from formcheck.pipeline import FrameProcessor
-from formcheck.pose import Landmark, Pose
 from tests.builders import pose_sequence
 from tests.test_ex_lifting import SQUAT, STAND, STOOP, lerp, lift_pose, one_lift
 
@@ -127,8 +127,8 @@ def test_knees_not_measurable_at_the_bottom_is_not_a_squat():
 
 
 def test_lifting_02_stoop_is_warned_within_its_first_frames(samples):
-    from formcheck.pipeline import analyze_track
-    from formcheck.track import load_or_extract
+    from formcheck.analysis.pipeline import analyze_track
+    from formcheck.analysis.track import load_or_extract
 
     an = analyze_track(load_or_extract(samples / "lifting_02.mp4"), "lifting")
     assert an.result.reps[0].kind == "stoop"
