@@ -468,8 +468,7 @@ class LiftingAnalyzer(Analyzer):
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
         p = self.params
         return {
-            "hip_deg": [(p.low_hip_deg, "low")],
-            "stand_hip_deg": [],
+            "hip_deg": [(p.low_hip_deg, "low")],  # standing is person-relative (stand_hip_deg)
             "trunk_deg": [(p.stoop_trunk_deg, "stoop trunk")],
             "knee_deg": [(p.stoop_knee_deg, "knees nearly straight")],
             "load_forearms": [(p.load_far_forearms, "load far")],
