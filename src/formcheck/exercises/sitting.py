@@ -252,12 +252,10 @@ class SittingAnalyzer(Analyzer):
 
         sh = xy("shoulder")
         hip_seen = seen(pose, [lm("hip")], vt, p.frame_margin)
-        if hip_seen:
-            trunk_px = float(np.linalg.norm(sh - xy("hip")))
-            self._trunks.append((t_s, trunk_px))
+        trunk_px = float(np.linalg.norm(sh - xy("hip"))) if hip_seen else np.nan
         while self._trunks and t_s - self._trunks[0][0] > p.trunk_ref_s:
             self._trunks.popleft()
-        trunk_ref = float(np.median([v for _, v in self._trunks])) if self._trunks else np.nan
+        trunk_ref = float(np.median([v for _, v in self._trunks])) if self._trunks else trunk_px
         if self._other_person(pose, trunk_ref):
             self.other_person_frames += 1
             sig["other_person"] = 1.0
@@ -267,6 +265,8 @@ class SittingAnalyzer(Analyzer):
             ev.checks["not_visible"] = self._feet_hidden  # unchanged: not this person's
             return ev
 
+        if hip_seen:  # this person's size in this camera, for frames that hide the hips
+            self._trunks.append((t_s, trunk_px))
         yaw = body_yaw_deg(pose)
         sig["yaw_deg"] = yaw
         front = bool(np.isfinite(yaw) and yaw < p.front_max_yaw_deg)
