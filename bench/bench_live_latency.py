@@ -5,7 +5,7 @@ For each model (lite, full by default):
 1. the model alone: median ms per frame of ``PoseEstimator.detect`` on decoded frames of the
    clip, one after another (VIDEO mode) - the floor any live loop can reach;
 2. the live loop: the clip played as a camera (paced by wall clock at its frame rate, stale
-   frames dropped) through :class:`formcheck.coach.live.LiveSession` into a real OpenCV window
+   frames dropped) through :class:`formcheck.coach.session.LiveSession` into a real OpenCV window
    (an Xvfb display is started when there is no DISPLAY): capture-to-display latency (median,
    p95), displayed fps, frames dropped.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-import formcheck.coach.live as live  # first: loads OpenCV before PyAV (see formcheck.coach.live)
+from formcheck.coach import capture, session, window  # capture first: OpenCV before PyAV
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CLIP = Path(os.environ.get("FORMCHECK_SHARED", ROOT.parent / "shared")) \
@@ -75,15 +75,15 @@ def live_run(clip: Path, model: str, exercise: str) -> dict:
     from formcheck.analysis.pipeline import FrameProcessor
     from formcheck.io.estimator import EstimatorOptions, PoseEstimator
 
-    display = live.CvWindow("formcheck bench")
-    source = live.PacedFileSource(clip)
+    display = window.CvWindow("formcheck bench")
+    source = capture.PacedFileSource(clip)
     try:
         with PoseEstimator(EstimatorOptions(model=model)) as est, source:
-            grabber = live.FrameGrabber(source, live.SessionClock(), clip.name).start()
-            session = live.LiveSession(live.StepSpec(exercise), est, display,
+            grabber = capture.FrameGrabber(source, capture.SessionClock(), clip.name).start()
+            live_set = session.LiveSession(session.StepSpec(exercise), est, display,
                                        lambda: FrameProcessor(exercise))
             try:
-                outcome = session.run(grabber)
+                outcome = live_set.run(grabber)
             finally:
                 grabber.stop()
     finally:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.coach.live import CAMERA_SETUP
 from formcheck.coach.programme import PROGRAMME
+from formcheck.coach.setup_screen import CAMERA_SETUP
 from formcheck.core.catalogue import CATALOGUE, spec_for
 from formcheck.core.checks import COMMON_CHECKS, EXERCISE_IDS, cue_for
 from formcheck.exercises import analyzer_class

@@ -16,19 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.coach.live import (
-    KEY_NEXT,
-    KEY_PAIN,
-    KEY_PAUSE,
-    KEY_QUIT,
-    FrameGrabber,
-    LiveOptions,
-    LiveSession,
-    SessionClock,
-    StepSpec,
-    save_outcome,
-)
+from formcheck.coach.capture import FrameGrabber, SessionClock
+from formcheck.coach.live import LiveOptions, save_outcome
+from formcheck.coach.session import LiveSession, StepSpec
 from formcheck.coach.voice import RecordingBackend, Voice, VoiceCoach, VoiceParams
+from formcheck.coach.window import KEY_NEXT, KEY_PAIN, KEY_PAUSE, KEY_QUIT
 from formcheck.core.checks import PAIN_STOP_ADVICE, cue_for
 from formcheck.core.pose import Pose, side_landmark
 from formcheck.core.results import Rep
@@ -468,7 +460,7 @@ def test_live_window_end_to_end(xvfb, tmp_path):
 def test_recording_keeps_real_time_when_frames_are_dropped(tmp_path):
     import av
 
-    from formcheck.coach.live import Recorder
+    from formcheck.coach.recorder import Recorder
 
     rec = Recorder(tmp_path / "rec.mp4", fps=30.0)
     img = np.full((180, 320, 3), 120, np.uint8)

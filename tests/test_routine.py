@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from formcheck.coach.live import KEY_NEXT, KEY_PAIN, KEY_QUIT, FrameGrabber, LiveParams, SessionClock
+from formcheck.coach.capture import FrameGrabber, SessionClock
 from formcheck.coach.routine import PROGRAMME, RoutineStep, run_steps, target_met
+from formcheck.coach.session import LiveParams
+from formcheck.coach.window import KEY_NEXT, KEY_PAIN, KEY_QUIT
 from formcheck.core.results import FrameFeedback, Hold, Rep
 
 from .test_live import FakeCamera, FakeEstimator, Proc

@@ -301,6 +301,32 @@ def run_dask(jobs: list[Job], options: ClipOptions, workers: int, scheduler: str
 BACKENDS: dict[str, Backend] = {"local": run_local, "dask": run_dask}
 
 
+def _check_options(options: ClipOptions, jobs: int, backend: str) -> None:
+    if jobs < 1:
+        raise BatchError("--jobs must be at least 1")
+    if backend not in BACKENDS:
+        raise BatchError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
+    if options.exercise != AUTO:
+        from formcheck.core.checks import validate_exercise
+
+        try:
+            validate_exercise(options.exercise)
+        except ValueError as exc:
+            raise BatchError(str(exc)) from None
+
+
+def _out_folder(out: str | os.PathLike) -> Path:
+    """The output folder, created if missing; BatchError when it cannot be."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise BatchError(f"--out {out} is a file; give a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BatchError(f"cannot create {out}: {exc.strerror or exc}") from None
+    return out
+
+
 def run_batch(
     inputs: Iterable[str],
     out: str | os.PathLike,
@@ -317,27 +343,11 @@ def run_batch(
     ``report``: write ``out/report.html`` (summary of all clips); ``clip_reports``: also an
     HTML report per clip (``out/<clip>.html``, as ``analyze --report``).
     """
-    if jobs < 1:
-        raise BatchError("--jobs must be at least 1")
-    if backend not in BACKENDS:
-        raise BatchError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
-    if options.exercise != AUTO:
-        from formcheck.core.checks import validate_exercise
-
-        try:
-            validate_exercise(options.exercise)
-        except ValueError as exc:
-            raise BatchError(str(exc)) from None
+    _check_options(options, jobs, backend)
     paths = collect_inputs(inputs)
     if not paths:
         raise BatchError("no clips to score")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise BatchError(f"--out {out} is a file; give a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BatchError(f"cannot create {out}: {exc.strerror or exc}") from None
+    out = _out_folder(out)
     summary = BatchSummary(out=out)
     rows: dict[str, dict] = {}
     todo: list[Job] = []

@@ -1,7 +1,7 @@
 """The guided routine: the programme's six floor exercises in the guide's order, each with its
 target, rests in between, a summary at the end, and the session saved to the local history.
 
-Each exercise is a :class:`~formcheck.coach.live.LiveSession` on the same camera, pose model and
+Each exercise is a :class:`~formcheck.coach.session.LiveSession` on the same camera, pose model and
 session clock (so the model's timestamps keep increasing). A set ends when its target is met,
 when the person presses ``n`` (next), or after ``max_s``; ``q`` ends the routine, and a pain
 stop (``p`` or the hands-up gesture) ends it at once with the advice to see a physician.
@@ -16,21 +16,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from formcheck.coach.live import (
-    CAMERA_SETUP,
-    KEY_ESC,
-    KEY_NEXT,
-    KEY_PAIN,
-    KEY_PAUSE,
-    KEY_QUIT,
-    FrameGrabber,
-    LiveParams,
-    LiveSession,
-    SessionOutcome,
-    StepSpec,
-    format_live_summary,
-)
+from formcheck.coach.capture import FrameGrabber
+from formcheck.coach.live import format_live_summary
 from formcheck.coach.programme import PROGRAMME, RoutineStep
+from formcheck.coach.session import LiveParams, LiveSession, SessionOutcome, StepSpec
+from formcheck.coach.setup_screen import CAMERA_SETUP
+from formcheck.coach.window import KEY_ESC, KEY_NEXT, KEY_PAIN, KEY_PAUSE, KEY_QUIT
 from formcheck.core.checks import DISCLAIMER, EXERCISE_NAMES, START_POSITION_CUES
 from formcheck.core.results import FrameFeedback
 
@@ -152,14 +143,11 @@ def format_routine_summary(run: RoutineRun) -> str:
 def main_routine(args) -> int:
     """`formcheck routine`."""
     from formcheck.analysis.pipeline import FrameProcessor
+    from formcheck.coach.capture import SessionClock, open_camera
     from formcheck.coach.history import append_session, session_record
-    from formcheck.coach.live import (
-        CvWindow,
-        SessionClock,
-        open_camera,
-        release_session,
-    )
+    from formcheck.coach.live import release_session
     from formcheck.coach.voice import VoiceCoach, make_voice
+    from formcheck.coach.window import CvWindow
     from formcheck.io.estimator import EstimatorOptions, PoseEstimator
     from formcheck.io.files import write_json_atomic
 

@@ -250,13 +250,7 @@ class LiveAnnotator:
         reps = (fb.reps if fb else {}) or {}
         per_side = {k: v for k, v in reps.items() if k != "total"}
         has_hold = fb is not None and bool(fb.hold_target_s)
-        sub = []
-        if fb is not None and fb.side:
-            sub.append(f"{fb.side} side")
-        if fb is not None and fb.variant:
-            sub.append(fb.variant.replace("_", " "))
-        if hud.target_text:
-            sub.append(hud.target_text)
+        sub = _subtitle(hud)
         sub_lines = _wrap("  |  ".join(sub), 0.55 * s, 1, w_panel - x - pad) if sub else []
         phase = fb.phase.replace("_", " ") if fb is not None and fb.phase else ""
         # layout first (rows depend on what there is to show), then draw
@@ -425,3 +419,16 @@ class LiveAnnotator:
             _blend_rect(img, w - tw - int(20 * s), h - th - int(22 * s), w, h, PANEL, 0.6)
             _text(img, hud.keys_hint, (w - tw - int(10 * s), h - int(12 * s)), k, WHITE, 1,
                   shadow=False)
+
+
+def _subtitle(hud: HudState) -> list[str]:
+    """The panel's second line: side, variant, target (what there is of them)."""
+    fb = hud.feedback
+    sub = []
+    if fb is not None and fb.side:
+        sub.append(f"{fb.side} side")
+    if fb is not None and fb.variant:
+        sub.append(fb.variant.replace("_", " "))
+    if hud.target_text:
+        sub.append(hud.target_text)
+    return sub

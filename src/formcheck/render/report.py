@@ -247,6 +247,20 @@ def clip_report_html(analysis, doc: Mapping[str, Any] | None = None,
     score_html = "-" if fs.score is None else f"{fs.score:.1f}"
     body.append('<h2>Summary</h2><p><span class="score" id="form-score">'
                 f"{esc(score_html)}</span> / 100 form score</p>")
+    body += _summary_section(doc, exercise, fs)
+    body += _faults_section(doc, faults, video)
+    body += _reps_section(doc.get("reps") or [], doc.get("holds") or [])
+    body += _signals_section(analysis, doc, faults, thresholds)
+    for note in doc.get("notes") or []:
+        body.append(f'<p class="note">note: {esc(note)}</p>')
+    return _page(f"formcheck: {doc.get('source') or 'clip'}", body)
+
+
+
+
+def _summary_section(doc: Mapping[str, Any], exercise: str, fs) -> list[str]:
+    """The summary table: duration, coverage, reps, holds, faults, score shares."""
+    body: list[str] = []
     reps = doc.get("reps") or []
     holds = doc.get("holds") or []
     summary_rows = [
@@ -265,7 +279,12 @@ def clip_report_html(analysis, doc: Mapping[str, Any] | None = None,
         summary_rows.insert(0, ["pain stop", f'<span class="bad">signalled at {esc(times)}: '
                                 f"{esc(PAIN_STOP_ADVICE)}</span>"])
     body.append(_table(None, [[esc(k), v] for k, v in summary_rows]))
+    return body
 
+
+def _faults_section(doc: Mapping[str, Any], faults: list, video) -> list[str]:
+    """Faults with a thumbnail of their worst frame, and what was not measurable."""
+    body: list[str] = []
     # faults with thumbnails of their worst frame
     body.append("<h2>Faults</h2>")
     if faults:
@@ -295,7 +314,12 @@ def clip_report_html(analysis, doc: Mapping[str, Any] | None = None,
     if nm:
         body.append("<p>Not measurable in this clip:</p>"
                     + _table(["check", "reason"], [[esc(k), esc(v)] for k, v in nm.items()]))
+    return body
 
+
+def _reps_section(reps: list, holds: list) -> list[str]:
+    """The reps and holds tables."""
+    body: list[str] = []
     body.append("<h2>Reps</h2>")
     if reps:
         body.append(_table(
@@ -315,7 +339,13 @@ def clip_report_html(analysis, doc: Mapping[str, Any] | None = None,
             [[esc(h.get("side") or "-"), _num(h["start_s"], "{:.2f}"), _num(h["end_s"], "{:.2f}"),
               _num(h["end_s"] - h["start_s"], "{:.1f}"), _num(h["good_s"], "{:.1f}")]
              for h in holds], num_cols=(1, 2, 3, 4)))
+    return body
 
+
+def _signals_section(analysis, doc: Mapping[str, Any], faults: list,
+                     thresholds: Mapping[str, list[tuple[float, str]]]) -> list[str]:
+    """The fault timeline and one plot per signal, with thresholds and fault spans."""
+    body: list[str] = []
     body.append("<h2>Signals over time</h2>")
     tl = fault_timeline(faults, float(doc.get("duration_s") or 0.0),
                         float(analysis.frames[0].t_s) if analysis.frames else 0.0)
@@ -335,9 +365,7 @@ def clip_report_html(analysis, doc: Mapping[str, Any] | None = None,
                     f"<figcaption>{caption}</figcaption></figure>")
     if not plots:
         body.append("<p>No per-frame signals were recorded.</p>")
-    for note in doc.get("notes") or []:
-        body.append(f'<p class="note">note: {esc(note)}</p>')
-    return _page(f"formcheck: {doc.get('source') or 'clip'}", body)
+    return body
 
 
 def write_clip_report(path: str | os.PathLike, analysis, doc: Mapping[str, Any] | None = None,
