@@ -7,6 +7,10 @@ Two steps, both documented rules on image landmarks (no learned model):
    * ``upright`` - the trunk (hip->shoulder) is steeper than ``upright_trunk_deg`` from
      horizontal (sitting, standing);
    * ``supine`` - otherwise, the face points up (nose above the ear);
+   * ``plank`` (piked) - otherwise, both legs straight, the hips flexed, and the forearms or
+     hands at the level of the feet and well in front of them: a plank with the hips piked
+     high (issue 9). Without this rule its sloping shins read as ``on_feet`` (a lift) and its
+     flexed hips as ``all_fours``;
    * ``on_feet`` - otherwise, a shin stands near vertical under the knee (squatting or
      hinging over a load: the bottom of a lift);
    * ``all_fours`` - otherwise, a leg is bent at the hip (kneeling support);
@@ -88,6 +92,20 @@ class RecognizeParams:
     #: ... or a wrist raised near shoulder height (p10 of wrist drop below the shoulder in
     #: trunk lengths; bird_dog_01 -0.2, cat-cows 1.0-1.1)
     bird_dog_wrist: float = 0.5
+    #: piked plank (issue 9): both knees straighter than this (deg; anatomy: a plank is held on
+    #: straight legs, clip planks 160-180; kneeling and lift bottoms bend them to 60-120) ...
+    pike_knee_deg: float = 150.0
+    #: ... the lowest wrist/elbow at most this many trunk lengths above the lower ankle and at
+    #: most ``pike_front_below`` below it (image y). Anatomy: forearms/hands rest on the floor;
+    #: on the toes the ankle is raised a little (plank clips, 8 people: the elbow 0.23-0.49
+    #: below the ankle, margin 0.31); a standing or stooping person's hands hang at least 1.0
+    #: above the ankles (10 lifting clips from 6 sources: 1.0-2.7, margin 0.5).
+    pike_front_above: float = 0.5
+    pike_front_below: float = 0.8
+    #: ... and at least this many trunk lengths in front of the ankles (anatomy: a 90 deg pike
+    #: puts the forearms/hands 1.7-2 trunk lengths from the feet; a stoop touching the floor
+    #: reaches under 0.7 - the far end of lifting's load_far_from_body; clip planks 1.9-3.4)
+    pike_reach: float = 1.0
     #: landmarks below this visibility do not vote
     min_visibility: float = 0.3
 
@@ -126,7 +144,7 @@ def frame_features(pose: Pose) -> dict[str, float]:
         "trunk_incline": float(np.degrees(np.arctan2(abs(d[1]), abs(d[0])))),
         "face": float(pose.xy(Landmark.NOSE)[1] - _pt(pose, near, "ear")[1]) / trunk,
     }
-    hips, thighs, shins, wrists = [], [], [], []
+    hips, thighs, shins, wrists, knees, fronts, ankles = [], [], [], [], [], [], []
     for side in (L, R):
         s, h, k, a, w = (_pt(pose, side, n) for n in ("shoulder", "hip", "knee", "ankle",
                                                        "wrist"))
@@ -134,6 +152,9 @@ def frame_features(pose: Pose) -> dict[str, float]:
         thighs.append(float(k[1] - h[1]) / trunk)
         shins.append(float(a[1] - k[1]) / trunk)
         wrists.append(float(w[1] - s[1]) / trunk)
+        knees.append(float(joint_angle(h, k, a)))
+        ankles.append(a)
+        fronts.extend([w, _pt(pose, side, "elbow")])
     f["hip_min"] = float(np.nanmin(hips)) if np.isfinite(hips).any() else nan
     f["hip_max"] = float(np.nanmax(hips)) if np.isfinite(hips).any() else nan
     f["hip_asym"] = abs(hips[0] - hips[1])
@@ -146,6 +167,17 @@ def frame_features(pose: Pose) -> dict[str, float]:
                                          and np.all((knee[:2] >= 0.0) & (knee[:2] <= 1.0))))
     f["shin_max"] = float(np.nanmax(shins)) if np.isfinite(shins).any() else nan
     f["wrist_min"] = float(np.nanmin(wrists)) if np.isfinite(wrists).any() else nan
+    f["knee_min"] = float(np.min(knees)) if np.isfinite(knees).all() else nan
+    # the lowest wrist/elbow (the front floor contact in a plank) against the lower ankle
+    fronts = [q for q in fronts if np.isfinite(q).all()]
+    ankles = [q for q in ankles if np.isfinite(q).all()]
+    if fronts and ankles:
+        front = max(fronts, key=lambda q: q[1])
+        ankle = max(ankles, key=lambda q: q[1])
+        f["front_drop"] = float(front[1] - ankle[1]) / trunk
+        f["front_reach"] = float(abs(front[0] - ankle[0])) / trunk
+    else:
+        f["front_drop"] = f["front_reach"] = nan
     return f
 
 
@@ -157,11 +189,23 @@ def frame_posture(f: dict[str, float], p: RecognizeParams = RecognizeParams()) -
         return "upright"
     if np.isfinite(f["face"]) and f["face"] < p.face_up:
         return "supine"
+    if _piked(f, p):
+        return "plank"
     if np.isfinite(f["shin_max"]) and f["shin_max"] > p.on_feet_shin:
         return "on_feet"
     if np.isfinite(f["hip_min"]) and f["hip_min"] < p.all_fours_hip_deg:
         return "all_fours"
     return "plank"
+
+
+def _piked(f: dict[str, float], p: RecognizeParams) -> bool:
+    """A plank with the hips piked high: straight legs, hands/forearms on the floor level
+    with the feet and well in front of them (NaN features never match)."""
+    return bool(
+        f.get("knee_min", np.nan) > p.pike_knee_deg
+        and -p.pike_front_above < f.get("front_drop", np.nan) < p.pike_front_below
+        and f.get("front_reach", np.nan) > p.pike_reach
+    )
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -299,7 +343,7 @@ def _decide(feats: list[dict[str, float]], labels: list[str],
         return done("cat_cow", min((p.bird_dog_asym_deg - asym) / 20,
                                    (wrist - p.bird_dog_wrist) / 0.5),
                     "on hands and knees with no limb extended")
-    return done("plank", 1.0, "body straight and face down, legs not kneeling")
+    return done("plank", 1.0, "face down on forearms or hands and toes, legs not kneeling")
 
 
 def recognize_track(track: PoseTrack, params: RecognizeParams = RecognizeParams()) -> Recognition:
