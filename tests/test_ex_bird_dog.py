@@ -88,17 +88,42 @@ def test_hold_too_short_fires_on_a_brief_extension_and_not_on_a_three_second_one
 
 
 def test_jitter_near_the_lift_threshold_never_adds_reps():
-    # upper arm alternating 3 deg either side of the 'arm up' threshold (-45) every frame
-    w_hi, w_lo = 1 / (1 + math.tan(math.radians(42))), 1 / (1 + math.tan(math.radians(48)))
+    # the synthetic person rests with the upper arm vertical (-90): 'arm up' is 30 deg above
+    # that rest (-60). After 2 s on all fours the upper arm alternates 3 deg either side of it
+    # every frame for 4 s, twice.
+    p = BirdDogParams()
+    on = -90.0 + p.arm_lift_on_deg
+    w_hi, w_lo = (1 / (1 + math.tan(math.radians(-(on + d)))) for d in (3.0, -3.0))
 
     def fn(t: float):
         i = round(t * 30)
-        if t % 6.0 >= 4.0:  # 4 s of jitter, then 2 s resting on all fours, twice
+        if t % 6.0 < 2.0:
             return quadruped()
         return quadruped(arms={"left": (w_hi if i % 2 else w_lo, 0.0)})
 
     res, _ = run(fn, 12.0)
     assert res.rep_count == 0
+
+
+def test_lifts_are_measured_from_the_persons_own_rest():
+    # A person whose resting upper arms lean forward (-70 instead of hanging at -90) and who
+    # lets a hand hover 26 deg up does no rep (a fixed -45 threshold counted one); a person
+    # resting at -88 who lifts the arm only to -52 does a rep (with hold_too_short: it never
+    # reaches the top band), which a fixed -45 threshold missed.
+    def lean(elev: float) -> tuple[float, float]:
+        return (1 / (1 + math.tan(math.radians(-elev))), 0.0)
+
+    def person(rest: float, top: float):
+        def fn(t: float):
+            lifted = 3.0 <= t < 7.0
+            return quadruped(arms={"left": lean(top if lifted else rest), "right": lean(rest)})
+        return fn
+
+    hover, _ = run(person(-70.0, -44.0), 10.0)
+    assert hover.rep_count == 0
+    low, _ = run(person(-88.0, -52.0), 10.0)
+    assert low.rep_count == 1
+    assert "hold_too_short" in faults(low)
 
 
 def test_frames_without_a_person_pause_the_hold_rather_than_end_or_extend_it():

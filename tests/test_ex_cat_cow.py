@@ -168,8 +168,9 @@ def test_jitter_around_the_cat_threshold_never_adds_cycles():
 
     def fn(t: float):
         i = round(t * 30)
-        # alternates 3 deg either side of the cat threshold every frame, and of cow later
-        centre = p.cat_on_deg if t < 10 else p.cow_on_deg
+        # alternates 3 deg either side of the cat entry threshold every frame, and of cow later
+        n = p.neutral_prior_deg
+        centre = n - p.phase_min_deg if t < 10 else n + p.phase_min_deg
         return quadruped(head_pitch=centre + (3.0 if i % 2 else -3.0))
 
     res, _ = run(fn, 20.0)
@@ -237,7 +238,8 @@ def test_hands_not_under_shoulders_fires_when_wrists_are_forward():
     assert "knees_not_under_hips" not in faults(res)
     # judged in the neutral band only (between the cat and cow thresholds)
     p = CatCowParams()
-    extreme = [fb for fb in fbs if not p.cat_on_deg < fb.signals.get("spine", 0.0) < p.cow_on_deg]
+    lo, hi = p.neutral_prior_deg - p.phase_min_deg, p.neutral_prior_deg + p.phase_min_deg
+    extreme = [fb for fb in fbs if not lo < fb.signals.get("spine", 0.0) < hi]
     assert extreme and all("hands_not_under_shoulders" not in fb.checks for fb in extreme)
 
 
@@ -302,4 +304,56 @@ def test_evaluate_is_pure_and_live_status_reports_the_phase():
 
 def test_params_are_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
-        CatCowParams().cat_on_deg = 0.0  # type: ignore[misc]
+        CatCowParams().phase_min_deg = 0.0  # type: ignore[misc]
+
+
+# ---- issue 9: phases relative to the person's own neutral and range ----------------------------
+def _rest_then_cycles(rest: float, lo: float, hi: float, rest_s: float = 3.0):
+    """Still on all fours at ``rest`` for ``rest_s``, then slow cycles between ``lo`` (cat)
+    and ``hi`` (cow), leaving rest toward the cow."""
+    wave = cat_cow_wave(8.0, lo=lo, hi=hi)
+
+    def fn(t: float):
+        if t < rest_s:
+            return quadruped(head_pitch=rest)
+        # from rest, blend into the wave over the first second
+        w = min(1.0, (t - rest_s) / 1.0)
+        target = wave(t - rest_s + 2.0)  # the wave's neutral crossing, going to cow
+        return target if w >= 1.0 else quadruped(
+            head_pitch=(1 - w) * rest + w * _spine_of(target))
+
+    return fn
+
+
+def _spine_of(pose) -> float:
+    return CatCowAnalyzer().evaluate(pose).signals["spine"]
+
+
+@pytest.mark.parametrize("rest,lo,hi", [
+    (1.0, -17.0, 20.0),    # head held level-high at rest; cat only to -17 (absolute -20 missed it)
+    (-16.0, -45.0, 0.0),   # looks at the floor at rest; cow only up to 0 (absolute +5 missed it)
+])
+def test_phases_are_counted_from_the_persons_own_neutral(rest, lo, hi):
+    res, fbs = run(_rest_then_cycles(rest, lo, hi), 3.0 + 24.0)
+    assert res.rep_count == 3
+    assert "small_range" not in faults(res)
+    # the neutral it learned is the person's rest
+    an = CatCowAnalyzer()
+    run_analyzer(an, pose_sequence(lambda t: quadruped(head_pitch=rest), 3.0))
+    assert an.neutral_deg == pytest.approx(rest, abs=1.5)
+
+
+def test_a_wobble_at_the_far_end_of_a_large_cat_is_not_a_new_phase():
+    wave = cat_cow_wave(10.0, lo=-60.0, hi=40.0)
+
+    def fn(t: float):
+        pose = wave(t)
+        # at each cat end (t = 0, 10, 20 s) the head bobs up 15 deg and back
+        phase = t % 10.0
+        if 0.5 <= phase < 1.5 or phase >= 9.5:
+            bump = 15.0 * math.sin(math.pi * ((phase + 0.5) % 10.0))
+            return quadruped(head_pitch=_spine_of(pose) + abs(bump))
+        return pose
+
+    res, _ = run(fn, 30.0)
+    assert res.rep_count == 3

@@ -5,9 +5,16 @@ only from behind or in front).
 **Which limb is lifted.** Per side, the arm's lift is the elevation of the upper arm
 (shoulder->elbow, seen even when the hand is cropped off, bird_dog_02) above the floor line, the
 leg's the larger of the thigh's (hip->knee) and the whole leg's (hip->ankle) elevation. On all
-fours these read -64..-90 (arms) and -36..-53 (legs); lifted -35..+14 and -27..+25. An
-extension starts when an arm or a leg passes its ``on`` threshold and ends when both are back
-below ``off`` (hysteresis, with a minimum time past each threshold, so jitter never adds a rep).
+fours these read -64..-90 (arms) and -36..-53 (legs); lifted -35..+14 and -27..+25.
+
+**Relative to the person's own rest.** The thresholds are lifts above the person's own
+all-fours position: the rest elevation of arms and legs is the median of the person's recent
+frames on all fours with nothing lifted (before any, an anatomical prior; always within an
+anatomical band, so a hand hovering above the mat or a clip that starts mid-extension cannot
+move it far). An extension starts when an arm or a leg rises ``*_lift_on_deg`` above its rest
+and ends when both are back below ``off`` = ``on`` minus a hysteresis band that is the larger
+of a minimum and a fraction of the lift range the person has shown in earlier extensions
+(with a minimum time past each threshold, so jitter never adds a rep).
 A completed extension is one rep, named after the arm: left arm + right leg = ``left_arm`` (a
 leg-only lift is named after the arm that should have gone with it).
 
@@ -57,56 +64,98 @@ SIDES = ("left", "right")
 
 
 @dataclass(frozen=True)
+class BirdDogContext(FloorContext):
+    """Per-frame context plus the person's current lift thresholds (elevation, deg)."""
+
+    arm_on_deg: float = math.nan
+    leg_on_deg: float = math.nan
+
+
+@dataclass(frozen=True)
 class BirdDogParams:
-    #: an arm is lifted when its upper arm rises above this elevation (deg) and back down
-    #: below ``arm_down_deg``. On all fours the clips read -64..-90 (bird_dog_02's hand
-    #: "hovers just above the floor" at -64); lifted upper arms -35..+14.
-    arm_up_deg: float = -45.0
-    arm_down_deg: float = -55.0
-    #: a leg is lifted above this (the larger of thigh and hip->ankle elevation) and down
-    #: below ``leg_down_deg``. Resting legs read -36..-53 (the shin lies on the floor, so
-    #: hip->ankle is not vertical); lifted legs -27..+25 (bird_dog_02's cropped leg dips to -27).
-    leg_up_deg: float = -25.0
-    leg_down_deg: float = -32.0
+    """Provenance: *spec* (spec/EXERCISES.md), *anatomy*, *design* (timing choices against
+    jitter), or *clips* - bird_dog_01, _02, _03 and _11 are four different people; angles are
+    elevations above the floor line (deg), full model, OneEuro-smoothed."""
+
+    #: rest elevations before the person's own have been seen (deg). Anatomy: on all fours
+    #: the upper arm hangs vertical (-90) and the hip->ankle line slopes ~-40 (thigh vertical,
+    #: shin on the mat). Clips (3 people seen on all fours): the rest the analyzer learns is
+    #: arm -85.3 / -68.0 (a hand hovering above the mat) / -82.4, leg -41.4 / -38.9 / -39.1
+    #: (bird_dog_01 / _02 / _11).
+    arm_rest_prior_deg: float = -85.0
+    leg_rest_prior_deg: float = -41.0
+    #: the learned rest stays in these bands (deg). Anatomy: past -60 the resting hand is
+    #: already lifting; a leg resting on the knee slopes -30..-48 for thighs within 15 deg of
+    #: vertical. Clips (3 people): arm -68.0..-85.3 (margin 8), legs -38.9..-41.4 (margin 6.6).
+    arm_rest_band: tuple[float, float] = (-90.0, -60.0)
+    leg_rest_band: tuple[float, float] = (-48.0, -30.0)
+    #: an arm is lifted when its upper arm rises this far above the person's rest (deg).
+    #: Anatomy: a third of the way to horizontal, more than a hand hovering above the mat.
+    #: Clips (3 people with reps): extension peaks +33..+95 above rest (nearest bird_dog_02
+    #: rep 2, +33: margin 3 - its reps are carried by the leg anyway; bird_dog_11 rep 2 keeps
+    #: the arm down, a leg-led rep).
+    arm_lift_on_deg: float = 30.0
+    #: a leg is lifted when it rises this far above its rest (deg). Anatomy: shifting weight
+    #: on all fours tips the hip->ankle line under ~10 deg. Clips (3 people with reps):
+    #: extension peaks +35..+50 above rest (nearest bird_dog_02 rep 2 +34.7: margin 18.7).
+    leg_lift_on_deg: float = 16.0
+    #: hysteresis: a lifted limb is down again below ``on`` minus the larger of these minimums
+    #: (deg; design: 3-5 times the smoothed jitter of ~2 deg) and ``hyst_frac`` of the largest
+    #: lift the person has made with that limb so far (design: a large mover's slow return is
+    #: one return, not a flicker around ``on``; clips: ranges 33-95 arm, 35-50 leg give
+    #: 5-14 deg).
+    arm_hyst_min_deg: float = 10.0
+    leg_hyst_min_deg: float = 7.0
+    hyst_frac: float = 0.15
     #: out of position this long (s) ends an extension without a rep; shorter is a misread
     #: frame (a lifted limb briefly hiding the supporting one) and pauses the hold instead
+    #: (design; bird_dog_11 has one such 0.2 s misread at 1.4 s)
     position_grace_s: float = 0.5
-    #: a threshold must stay passed this long before a limb counts as up or down (s)
+    #: a threshold must stay passed this long before a limb counts as up or down (s; design:
+    #: jitter lasts a frame or two)
     switch_min_s: float = 0.2
-    #: an extension shorter than this is not a rep (s): jitter, or shifting weight
+    #: an extension shorter than this is not a rep (s; design: jitter, or shifting weight; the
+    #: shortest labelled extension lasts 1.3 s, bird_dog_02)
     min_extension_s: float = 0.5
     #: the hold is the time with every lifted limb near the top: arm line (or upper arm where
-    #: the hand is cropped) above ``arm_top_deg`` and leg line above ``leg_top_deg``. bird_dog_02
-    #: (labelled holds 1.2-2.3, 4.8-5.9, 7.8-9.0 s) reads -27..-39 on its upper arm there;
-    #: -40 finds 1.37-2.23, 5.03-5.90, 7.90-8.87 s (-35 split the second hold in two).
+    #: the hand is cropped) above ``arm_top_deg`` and leg line above ``leg_top_deg``. Spec: the
+    #: target is parallel to the floor; these bands are "within 40 / 30 deg of it". Clips
+    #: (1 person, the only one with labelled short holds): bird_dog_02 (holds 1.2-2.3, 4.8-5.9,
+    #: 7.8-9.0 s) reads -27..-39 on its upper arm there; -40 finds 1.4-2.2, 5.1-6.1, 7.9-8.9 s
+    #: (-35 split the second hold in two).
     arm_top_deg: float = -40.0
     leg_top_deg: float = -30.0
-    #: short dips out of the top are part of the hold (s)
+    #: short dips out of the top are part of the hold (s; design)
     hold_release_s: float = 0.3
     #: spec: the extended position held less than about 2 s
     hold_min_s: float = 2.0
-    #: spec: the lifted leg more than about 15 deg above horizontal. bird_dog_03 (labelled
-    #: leg_too_high, hip-ankle ~24 deg) reads +24..+25; bird_dog_01 (fine) peaks at +8.
+    #: spec: the lifted leg more than about 15 deg above horizontal. Clips (2 people):
+    #: bird_dog_03 (labelled leg_too_high, hip-ankle ~24 deg) reads +24..+25 (margin 9);
+    #: bird_dog_01 (fine) peaks at +6.4 (margin 8.6).
     leg_too_high_deg: float = 15.0
-    #: spec: the extended leg / arm stays more than about 20 deg below horizontal
+    #: spec: the extended leg / arm stays more than about 20 deg below horizontal. Clips:
+    #: bird_dog_01 (fine) peaks arm +15.8, leg +6.4 (margins 35.8, 26.4); bird_dog_11's rep 1
+    #: arm (hand at the frame edge, labelled not judged) peaks -21.2.
     leg_too_low_deg: float = -20.0
     arm_too_low_deg: float = -20.0
     #: a height is judged on an extension only if the wrist/ankle was measurable in at least
-    #: this share of its top frames
+    #: this share of its top frames (design: half)
     min_measured_share: float = 0.5
-    #: spec: the hip line tilting more than about 10 deg (front/back view)
+    #: spec: the hip line tilting more than about 10 deg (front/back view; no clip has one)
     hip_rotation_deg: float = 10.0
     #: spec: the trunk line bending beyond about 15 deg; here the trunk line's change from
-    #: the person's own all-fours frames (bird_dog_01: within 8 deg through its rep)
+    #: the person's own all-fours frames. Clips (3 people): bird_dog_01 +1.6..+9.2, bird_dog_02
+    #: -1.0..+2.5, bird_dog_11 -8.5..+6.7 (margin 5.8; all labelled no back_sag or unjudged).
     back_sag_deg: float = 15.0
     #: views (formcheck.core.view yaw, 90 = side): from this yaw up the heights are measured
-    #: (bird_dog_03, the most oblique side clip, reads 61); up to ``front_max_yaw_deg`` the
-    #: view is front/back and hip rotation is measured; in between neither: wrong_view.
+    #: (clips, 4 people: bird_dog_03, the most oblique side clip, reads 61: margin 21); up to
+    #: ``front_max_yaw_deg`` the view is front/back and hip rotation is measured (anatomy: the
+    #: hip line within 25 deg of the image plane); in between neither: wrong_view.
     side_min_yaw_deg: float = 40.0
     front_max_yaw_deg: float = 25.0
     #: too_fast: upper-arm / leg elevation speed (deg/s) sustained over the base's 0.2 s window.
-    #: The clips' controlled lifts peak at 90-96 (bird_dog_01, bird_dog_02); spec start 120;
-    #: 150 leaves room for a brisk but controlled lift (a flung arm reads 300+).
+    #: Spec start 120. Clips (2 people timed, bird_dog_01 and _02): controlled lifts peak at
+    #: 90-96 (margin 54); 150 leaves room for a brisk but controlled lift (a flung arm reads 300+).
     too_fast_deg_s: float = 150.0
     floor: FloorParams = field(default_factory=FloorParams)
     all_fours: AllFoursParams = field(default_factory=AllFoursParams)
@@ -141,8 +190,14 @@ class BirdDogAnalyzer(FloorAnalyzer):
         p: BirdDogParams = self.params
         self.floor_tracker = FloorTracker()
         self.trunk_tracker = FloorTracker()
-        self.arm = Hysteresis(p.arm_up_deg, p.arm_down_deg, rising=True, min_s=p.switch_min_s)
-        self.leg = Hysteresis(p.leg_up_deg, p.leg_down_deg, rising=True, min_s=p.switch_min_s)
+        #: the person's rest elevations (median of recent all-fours frames) and the largest
+        #: lift above rest made so far, per limb
+        self.rest = {"arm": FloorTracker(n=90), "leg": FloorTracker(n=90)}
+        self.lift_range = {"arm": 0.0, "leg": 0.0}
+        arm_on, arm_off = self._thresholds("arm")
+        leg_on, leg_off = self._thresholds("leg")
+        self.arm = Hysteresis(arm_on, arm_off, rising=True, min_s=p.switch_min_s)
+        self.leg = Hysteresis(leg_on, leg_off, rising=True, min_s=p.switch_min_s)
         self.timer = HoldTimer(release_s=p.hold_release_s)
         self.ext: _Extension | None = None
         self.phase = "all fours"
@@ -164,8 +219,8 @@ class BirdDogAnalyzer(FloorAnalyzer):
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
         p: BirdDogParams = self.params
         return {
-            "arm_lift": [(p.arm_up_deg, "arm up"), (p.arm_down_deg, "arm down")],
-            "leg_lift": [(p.leg_up_deg, "leg up"), (p.leg_down_deg, "leg down")],
+            "arm_lift": [(self.arm.on, "arm up"), (self.arm.off, "arm down")],
+            "leg_lift": [(self.leg.on, "leg up"), (self.leg.off, "leg down")],
             "leg_height": [
                 (p.leg_too_high_deg, "leg_too_high"),
                 (p.leg_too_low_deg, "leg_too_low"),
@@ -207,9 +262,9 @@ class BirdDogAnalyzer(FloorAnalyzer):
         lifts = self._lifts(pose, known if known is not None else 0.0)
         down = all(
             math.isfinite(lifts[f"arm_{s}"])
-            and lifts[f"arm_{s}"] < p.arm_down_deg
+            and lifts[f"arm_{s}"] < self.arm.off
             and math.isfinite(lifts[f"leg_{s}"])
-            and lifts[f"leg_{s}"] < p.leg_down_deg
+            and lifts[f"leg_{s}"] < self.leg.off
             for s in SIDES
         )
         if down and view in ("side", "front"):
@@ -220,7 +275,24 @@ class BirdDogAnalyzer(FloorAnalyzer):
                 self.floor_tracker.add(floor)
                 if not frontal:
                     self.trunk_tracker.add(q.trunk_elev)
-        return FloorContext(self.floor_tracker.value, self.trunk_tracker.value, dt)
+        return BirdDogContext(self.floor_tracker.value, self.trunk_tracker.value, dt,
+                              arm_on_deg=self.arm.on, leg_on_deg=self.leg.on)
+
+    def rest_deg(self, limb: str) -> float:
+        """The person's rest elevation of ``limb`` ('arm' or 'leg'), see the module docstring."""
+        p: BirdDogParams = self.params
+        prior = p.arm_rest_prior_deg if limb == "arm" else p.leg_rest_prior_deg
+        lo, hi = p.arm_rest_band if limb == "arm" else p.leg_rest_band
+        v = self.rest[limb].value
+        return min(hi, max(lo, prior if v is None else v))
+
+    def _thresholds(self, limb: str) -> tuple[float, float]:
+        """(on, off) elevations of ``limb`` from the person's rest and lift range."""
+        p: BirdDogParams = self.params
+        lift = p.arm_lift_on_deg if limb == "arm" else p.leg_lift_on_deg
+        band = p.arm_hyst_min_deg if limb == "arm" else p.leg_hyst_min_deg
+        on = self.rest_deg(limb) + lift
+        return on, on - max(band, p.hyst_frac * self.lift_range[limb])
 
     def evaluate(self, pose: Pose, ctx: FloorContext | None = None) -> FrameEval:
         """Score one pose (pure given ``ctx``; the analyzer's current context by default)."""
@@ -243,7 +315,9 @@ class BirdDogAnalyzer(FloorAnalyzer):
         arm_side = max(SIDES, key=lambda s: _nz(lifts[f"arm_{s}"]))
         leg_side = max(SIDES, key=lambda s: _nz(lifts[f"leg_{s}"]))
         arm_lift, leg_lift = lifts[f"arm_{arm_side}"], lifts[f"leg_{leg_side}"]
-        arm_up, leg_up = arm_lift > p.arm_up_deg, leg_lift > p.leg_up_deg
+        arm_on = getattr(ctx, "arm_on_deg", p.arm_rest_prior_deg + p.arm_lift_on_deg)
+        leg_on = getattr(ctx, "leg_on_deg", p.leg_rest_prior_deg + p.leg_lift_on_deg)
+        arm_up, leg_up = arm_lift > arm_on, leg_lift > leg_on
         ev.signals.update(
             arm_lift=arm_lift,
             leg_lift=leg_lift,
@@ -322,12 +396,18 @@ class BirdDogAnalyzer(FloorAnalyzer):
             return
         self._out_since = None
         s = ev.signals
+        self.arm.on, self.arm.off = self._thresholds("arm")
+        self.leg.on, self.leg.off = self._thresholds("leg")
         arm_up = self.arm.update(s["arm_lift"], t)
         leg_up = self.leg.update(s["leg_lift"], t)
         if not (arm_up or leg_up):
             self._prev_t = t
             self._end_extension(t, completed=True)
             self.phase = "all fours"
+            # all fours with nothing near lifting: the person's own rest
+            if s["arm_lift"] < self.arm.off and s["leg_lift"] < self.leg.off:
+                self.rest["arm"].add(s["arm_lift"])
+                self.rest["leg"].add(s["leg_lift"])
             return
         arm_side = "left" if s["arm_side"] == 0.0 else "right"
         leg_side = "left" if s["leg_side"] == 0.0 else "right"
@@ -391,6 +471,9 @@ class BirdDogAnalyzer(FloorAnalyzer):
         self.ext = None
         if t - e.start_s < self.params.min_extension_s:
             return
+        for limb, peak in (("arm", e.arm_peak_lift), ("leg", e.leg_peak_lift)):
+            if math.isfinite(peak):
+                self.lift_range[limb] = max(self.lift_range[limb], peak - self.rest_deg(limb))
         self._judge_heights(e, t)
         if not completed:
             return

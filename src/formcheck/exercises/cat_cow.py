@@ -12,10 +12,20 @@ own tilt moves with it (+6 deg from cat to cow in both clips) and is reported as
 ``trunk_elev``, but it depends on arm and thigh lengths, so it is not used for counting.
 Limitation: a person who only nods the head moves this proxy without moving the back.
 
-**Counting.** ``cat`` and ``cow`` are entered and left through hysteresis thresholds with a
-minimum time past each (set to 0 where frames are further apart than that time: one frame of a
-GIF is already longer than any jitter). One cycle = one cat plus one cow: a cycle is counted each
-time a second, opposite extreme is reached (cat->cow, then cow->cat starts the next one).
+**Counting, relative to the person.** Phases are found from the person's own neutral and
+range, not from fixed head angles. *Neutral* is the mean of the proxy over the person's
+still frames between phases (moving under 5 deg/s; the mean, so the still ends of a
+slow, small movement balance out), clamped to an anatomical band around a
+prior (the level head that the clips' neutral frames read); until such frames exist, the prior.
+A phase is an *excursion* from neutral: ``cat`` is entered when the proxy drops more than
+``on`` below neutral and left when it comes back above ``off`` (and ``cow`` the same way
+upward), with ``on`` the larger of a minimum excursion and a fraction of the deepest excursion
+the person has shown on that side, and ``off`` a fraction of ``on`` - hysteresis on a fraction
+of the person's observed range, so a large-range mover must come well back before a phase
+ends and a small-range mover is still counted. A minimum time past each threshold applies
+(0 where frames are further apart than that time: one frame of a GIF is already longer than
+any jitter). One cycle = one cat plus one cow: a cycle is counted each time a second,
+opposite extreme is reached (cat->cow, then cow->cat starts the next one).
 
 **Checks.** ``hands_not_under_shoulders`` / ``knees_not_under_hips`` compare the near-side upper
 arm and thigh with the floor's perpendicular, in the neutral band only (as the spec says);
@@ -27,6 +37,7 @@ and movement that never reaches either extreme over a whole window.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -49,38 +60,67 @@ from formcheck.exercises.families.quadruped import (
 
 @dataclass(frozen=True)
 class CatCowParams:
-    #: cat is entered when the head pitch (spine proxy, deg) falls below this and left above
-    #: ``cat_off_deg``. cat_cow_01's cat frames read -27..-31, its neutral frames -2..-13;
-    #: cat_cow_03's cat -37.5.
-    cat_on_deg: float = -20.0
-    cat_off_deg: float = -14.0
-    #: cow is entered above this and left below ``cow_off_deg``. cat_cow_01's cow reads
-    #: +10..+30, cat_cow_03's only +8.5 (neutral 0.4): people hold the head level in neutral
-    #: and lift it only a little in cow, so the cow threshold sits close to 0.
-    cow_on_deg: float = 5.0
-    cow_off_deg: float = 1.0
+    """Provenance: *spec* (spec/EXERCISES.md), *anatomy*, or *clips* - cat_cow_01, cat_cow_03
+    and cat_cow_11 are three different women; values are the proxy (head pitch against the
+    trunk line, deg) from the full model, OneEuro-smoothed."""
+
+    #: the person's neutral before it has been seen (deg). Clips (3 people): neutral frames
+    #: read about -8 (cat_cow_01: -13.3, -2.1, -7.7), +0.4 (cat_cow_03) and -3..-15, median
+    #: about -8 (cat_cow_11, 3.6-4.6 s): a level head looking slightly down.
+    neutral_prior_deg: float = -8.0
+    #: the learned neutral stays within this of the prior (deg). Anatomy: in a neutral spine
+    #: the head is within about 10 deg of the trunk line; clips: -9..+0.4 (margin 1.6).
+    neutral_band_deg: float = 10.0
+    #: a frame is still (a rest, usable for neutral) when the proxy moved under this (deg)
+    #: over ``still_s``: 5 deg/s. Design: cat-cow phases move 10-25 deg/s (clips: 40-110 deg
+    #: in 2-4 s); smoothed jitter is about +-2 deg.
+    still_max_deg: float = 2.5
+    still_s: float = 0.5
+    #: a phase needs an excursion from neutral of at least this (deg). Clips (3 people): the
+    #: smallest labelled extreme is cat_cow_03's cow, +8.5 = 16.5 above the prior (margin 4.5;
+    #: its own neutral, +0.4, cannot be learned from its 3 frames); cat_cow_01's cow 18.3 and
+    #: cats 19.2-22.7; cat_cow_11's neutral dip to -14.6 is 6.6 below the prior (margin 5.4
+    #: from counting it as a cat). Smoothed jitter is about +-2 deg.
+    phase_min_deg: float = 12.0
+    #: ... or this fraction of the deepest excursion the person has made on that side, if
+    #: larger (design: half-depth phases of a large-range mover still count, a wobble at the
+    #: far end of a phase does not start a new one)
+    phase_on_frac: float = 0.4
+    #: a phase ends when the excursion falls below this fraction of its entry threshold (design:
+    #: a hysteresis band of at least 6 deg, three times the jitter)
+    phase_off_frac: float = 0.5
     #: the proxy must stay past a threshold this long before the phase switches (s); jitter
     #: after smoothing is about +-2 deg and lasts a frame or two
     min_phase_s: float = 0.3
     #: spec: a phase (cat to cow or back) taking less than about 1.5 s is too fast
     min_phase_duration_s: float = 1.5
-    #: small_range: a cycle whose cat-to-cow range of the proxy is below this (deg). Labelled
-    #: full cycles span 46 (cat_cow_03) and 60 (cat_cow_01); the thresholds above need 25 to
-    #: count at all, so 30 marks the cycles that only just reached both ends.
+    #: small_range (spec: "the back barely changes"): a cycle whose cat-to-cow range of the
+    #: proxy is below this (deg). A form threshold, absolute on purpose: a person whose whole
+    #: range is small is exactly who should hear the cue. Clips (3 people): labelled full
+    #: cycles span 46 (cat_cow_03, margin 16), 60 (cat_cow_01) and 109 (cat_cow_11).
     small_range_deg: float = 30.0
     #: ... or, in position, the proxy moving at least ``moving_min_deg`` (more than jitter)
     #: but never reaching cat or cow over this window (s): two spec phases of 1.5 s each with
-    #: pauses fit easily in 8 s.
+    #: pauses fit easily in 8 s (spec-derived).
     range_window_s: float = 8.0
     moving_min_deg: float = 8.0
-    #: spec: the upper arm more than about 15 deg from vertical in neutral. Clips: 1-5.5 deg
-    #: (labelled ~7 for cat_cow_01).
+    #: spec: the upper arm more than about 15 deg from vertical in neutral. Clips (3 people):
+    #: 0.5-7.2 deg on all fours (margin 7.8; cat_cow_01 labelled ~7).
     arm_max_from_vertical_deg: float = 15.0
-    #: spec: the thigh more than about 15 deg from vertical. Clips: 2-8 deg (cat_cow_01
-    #: labelled ~6).
+    #: spec: the thigh more than about 15 deg from vertical. Clips (3 people): 0.5-7.5 deg on
+    #: all fours (margin 7.5; cat_cow_03's oblique view is labelled 15-20 by eye and left out).
     thigh_max_from_vertical_deg: float = 15.0
     floor: FloorParams = field(default_factory=FloorParams)
     all_fours: AllFoursParams = field(default_factory=AllFoursParams)
+
+
+@dataclass(frozen=True)
+class CatCowContext(FloorContext):
+    """Per-frame context plus the person's current neutral band: the proxy values (deg)
+    between which the back counts as neutral (placement is judged there, as the spec says)."""
+
+    neutral_lo_deg: float = -math.inf
+    neutral_hi_deg: float = math.inf
 
 
 class CatCowAnalyzer(FloorAnalyzer):
@@ -90,9 +130,16 @@ class CatCowAnalyzer(FloorAnalyzer):
     def reset(self) -> None:
         super().reset()
         p: CatCowParams = self.params
-        self.cat = Hysteresis(p.cat_on_deg, p.cat_off_deg, rising=False, min_s=p.min_phase_s)
-        self.cow = Hysteresis(p.cow_on_deg, p.cow_off_deg, rising=True, min_s=p.min_phase_s)
+        n, on = p.neutral_prior_deg, p.phase_min_deg
+        off = on * p.phase_off_frac
+        self.cat = Hysteresis(n - on, n - off, rising=False, min_s=p.min_phase_s)
+        self.cow = Hysteresis(n + on, n + off, rising=True, min_s=p.min_phase_s)
         self.phase = "neutral"
+        #: the person's neutral: still frames between phases (value), and recent (t, value)
+        self._rest: deque[float] = deque(maxlen=150)
+        self._recent: deque[tuple[float, float]] = deque()
+        #: deepest excursion from neutral seen so far on each side (deg, >= 0)
+        self.depth = {"cat": 0.0, "cow": 0.0}
         #: finalised or current extremes: [kind, entered_s, peak_s, peak_value]
         self._extremes: list[list] = []
         self._window: deque[tuple[float, float]] = deque()
@@ -109,14 +156,34 @@ class CatCowAnalyzer(FloorAnalyzer):
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
         p: CatCowParams = self.params
         return {
-            "spine": [(p.cat_on_deg, "cat"), (p.cow_on_deg, "cow")],
+            # the person's current entry thresholds (they follow the neutral and the range)
+            "spine": [(self.cat.on, "cat"), (self.cow.on, "cow")],
             "arm_from_vertical": [(p.arm_max_from_vertical_deg, "hands_not_under_shoulders")],
             "thigh_from_vertical": [(p.thigh_max_from_vertical_deg, "knees_not_under_hips")],
         }
 
     def next_context(self, pose: Pose, dt: float) -> FloorContext:
         # cat-cow keeps all four limbs down: the floor is measured in every frame
-        return FloorContext(frame_dt_s=dt)
+        return CatCowContext(frame_dt_s=dt, neutral_lo_deg=self.cat.on,
+                             neutral_hi_deg=self.cow.on)
+
+    @property
+    def neutral_deg(self) -> float:
+        """The person's neutral (see the module docstring)."""
+        p: CatCowParams = self.params
+        if not self._rest:
+            return p.neutral_prior_deg
+        n = statistics.fmean(self._rest)
+        lo, hi = p.neutral_prior_deg - p.neutral_band_deg, p.neutral_prior_deg + p.neutral_band_deg
+        return min(hi, max(lo, n))
+
+    def _set_thresholds(self) -> None:
+        """Entry/exit thresholds from the person's neutral and observed range."""
+        p: CatCowParams = self.params
+        n = self.neutral_deg
+        for kind, hyst, sign in (("cat", self.cat, -1.0), ("cow", self.cow, 1.0)):
+            on = max(p.phase_min_deg, p.phase_on_frac * self.depth[kind])
+            hyst.on, hyst.off = n + sign * on, n + sign * on * p.phase_off_frac
 
     def evaluate(self, pose: Pose, ctx: FloorContext | None = None) -> FrameEval:
         """Score one pose (pure given ``ctx``; the analyzer's current context by default)."""
@@ -150,7 +217,9 @@ class CatCowAnalyzer(FloorAnalyzer):
             return ev
         if not q.in_position:
             return ev
-        if p.cat_on_deg < spine < p.cow_on_deg:  # the neutral band: the spec measures here
+        lo = getattr(ctx, "neutral_lo_deg", -math.inf)
+        hi = getattr(ctx, "neutral_hi_deg", math.inf)
+        if lo < spine < hi:  # the neutral band: the spec measures here
             ev.checks["hands_not_under_shoulders"] = arm_v > p.arm_max_from_vertical_deg
             ev.checks["knees_not_under_hips"] = thigh_v > p.thigh_max_from_vertical_deg
             ev.signals["hands_not_under_shoulders"] = arm_v
@@ -186,11 +255,25 @@ class CatCowAnalyzer(FloorAnalyzer):
         self._advance(t, spine)
 
     def _advance(self, t: float, spine: float) -> None:
+        p: CatCowParams = self.params
+        self._set_thresholds()
         in_cat = self.cat.update(spine, t)
         in_cow = self.cow.update(spine, t)
         phase = "cat" if in_cat else "cow" if in_cow else "neutral"
         if phase != "neutral":
             self._extreme(phase, t, spine)
+            n = self.neutral_deg
+            self.depth[phase] = max(self.depth[phase], abs(spine - n))
+        # still frames between phases teach the person's neutral
+        rec = self._recent
+        rec.append((t, spine))
+        while len(rec) > 1 and t - rec[1][0] >= p.still_s:
+            rec.popleft()
+        span = t - rec[0][0]
+        if phase == "neutral" and span >= p.still_s * 0.9 and len(rec) >= 3:
+            vals = [v for _, v in rec]
+            if max(vals) - min(vals) <= p.still_max_deg:
+                self._rest.append(spine)
         self.phase = phase
         self._range_window(t, spine)
 
@@ -266,6 +349,7 @@ class CatCowAnalyzer(FloorAnalyzer):
 
     def pause(self, t_s: float) -> None:
         self._window.clear()
+        self._recent.clear()
 
     def finish(self) -> None:
         if self._held is not None:  # a one-frame stream

@@ -148,24 +148,30 @@ class FloorContext:
 
 @dataclass(frozen=True)
 class FloorParams:
-    """Numbers shared by the face-down floor exercises (each exercise's Params embeds a copy)."""
+    """Numbers shared by the face-down floor exercises (each exercise's Params embeds a copy).
+    Provenance: *spec*, *anatomy*, *design*, or *clips* (the 7 quadruped clips are 7 different
+    people: bird_dog_01/02/03/11, cat_cow_01/03/11; planks see plank.py)."""
 
     #: wrong_view: a front/back view (yaw below this, deg) sustained this long (s); the
-    #: evidence for both numbers is in formcheck.core.view
+    #: evidence for both numbers (clips: every side clip 61-88 deg) is in formcheck.core.view
     front_view_max_yaw_deg: float = WRONG_VIEW_MAX_YAW_DEG
     wrong_view_min_s: float = WRONG_VIEW_MIN_S
     #: too_fast is already "sustained over 0.2 s" (the base's window); it needs only a few
-    #: frames more to be reported, or a limb flung up in 0.3 s would go unnoticed
+    #: frames more to be reported, or a limb flung up in 0.3 s would go unnoticed (design)
     too_fast_min_on_s: float = 0.1
-    #: largest floor tilt (deg) taken from contact points; see the module docstring
+    #: largest floor tilt (deg) taken from contact points; see the module docstring. Design: a
+    #: camera on a tripod or the floor is within a few degrees of level; clips (7 people) read
+    #: -2.3..+3.3 on settled all fours, bird_dog_02 9.4 from perspective (clamped)
     max_tilt_deg: float = 5.0
-    #: a landmark this far outside the frame (normalised units) counts as cut off
+    #: a landmark this far outside the frame (normalised units) counts as cut off (design:
+    #: 1 % of the image, above MediaPipe's placement noise at the edge)
     frame_margin: float = 0.01
     #: movement speed (too_fast) needs 3 frames inside the base's 0.2 s window: frames at most
-    #: 0.1 s apart (10 fps; bird_dog_01 is 10 fps, cat_cow_01 1.83 fps)
+    #: 0.1 s apart (design from the spec's 0.2 s window; bird_dog_01 is 10 fps, cat_cow_01
+    #: 1.83 fps)
     max_speed_dt_s: float = 0.105
     #: phases and holds are timed only when frames are at most this far apart: 0.2 s keeps
-    #: the error under ~15 % of the shortest timed span (cat_cow's 1.5 s phase)
+    #: the error under ~15 % of the shortest timed span (spec: cat_cow's 1.5 s phase)
     max_timing_dt_s: float = 0.2
 
 
@@ -274,16 +280,23 @@ class FloorAnalyzer(Analyzer):
 # ---- hands and knees ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class AllFoursParams:
-    """When a pose counts as on hands and knees (cat_cow, bird_dog ``not_in_position``)."""
+    """When a pose counts as on hands and knees (cat_cow, bird_dog ``not_in_position``).
+    Provenance as in :class:`FloorParams` (7 quadruped clips, 7 people)."""
 
-    #: the trunk (hip->shoulder) within this of the floor line (deg). On all fours the clips
-    #: measure 8-18 deg (shoulders above hips: arms are longer than thighs); standing 90.
+    #: the trunk (hip->shoulder) within this of the floor line (deg). Anatomy: arms are
+    #: longer than thighs, so the shoulders sit a little above the hips; standing or kneeling
+    #: up reads 60-90. Clips (7 people): 0.1-21.3 deg in position (margin 18.7).
     trunk_max_incline_deg: float = 40.0
     #: the supporting arm (shoulder->wrist) and thigh (hip->knee) within this of vertical
-    #: (deg). Clips: 0-11 deg; sitting back on the heels or lying prone is far beyond.
+    #: (deg). Spec: hands under shoulders and knees under hips are "within about 15 deg"; this
+    #: is the wider "still on all fours" test (anatomy: sitting back on the heels or lying prone
+    #: is 60-90 from vertical). Clips (7 people): settled all fours 0-12 deg; reaching into and
+    #: out of position and a lifted limb's partner pass through 30-45 (bird_dog_11, cat_cow_11).
     support_max_from_vertical_deg: float = 45.0
     #: shoulder above the supporting wrist and hip above the supporting knee by at least this
-    #: share of the trunk length. Clips: 0.85-1.15; lying prone ~0.
+    #: share of the trunk length. Anatomy: an arm is ~1.1 and a thigh ~0.9 trunk lengths; lying
+    #: prone ~0. Clips (7 people): 0.55-1.16 (margin 0.05: bird_dog_02, filmed from close
+    #: above, foreshortens the arm).
     min_limb_height: float = 0.5
 
 
