@@ -107,9 +107,8 @@ def test_jitter_near_the_lift_threshold_never_adds_reps():
 
 def test_lifts_are_measured_from_the_persons_own_rest():
     # A person whose resting upper arms lean forward (-70 instead of hanging at -90) and who
-    # lets a hand hover 26 deg up does no rep (a fixed -45 threshold counted one); a person
-    # resting at -88 who lifts the arm only to -52 does a rep (with hold_too_short: it never
-    # reaches the top band), which a fixed -45 threshold missed.
+    # lets a hand hover 26 deg up (to -44) does no rep; a fixed -45 threshold counted one.
+    # The same person's real lift (to -30) is one rep, and so is a lift to -38 from -88.
     def lean(elev: float) -> tuple[float, float]:
         return (1 / (1 + math.tan(math.radians(-elev))), 0.0)
 
@@ -121,9 +120,18 @@ def test_lifts_are_measured_from_the_persons_own_rest():
 
     hover, _ = run(person(-70.0, -44.0), 10.0)
     assert hover.rep_count == 0
-    low, _ = run(person(-88.0, -52.0), 10.0)
-    assert low.rep_count == 1
-    assert "hold_too_short" in faults(low)
+    assert "hold_too_short" not in faults(hover)
+    for rest, top in ((-70.0, -30.0), (-88.0, -38.0)):
+        res, _ = run(person(rest, top), 10.0)
+        assert res.rep_count == 1, (rest, top)
+
+
+def test_a_lift_that_never_comes_near_horizontal_is_no_rep():
+    def lean(elev: float) -> tuple[float, float]:
+        return (1 / (1 + math.tan(math.radians(-elev))), 0.0)
+
+    res, _ = run(lambda t: quadruped(arms={"left": lean(-52.0 if 3 <= t < 6 else -88.0)}), 9.0)
+    assert res.rep_count == 0
 
 
 def test_frames_without_a_person_pause_the_hold_rather_than_end_or_extend_it():

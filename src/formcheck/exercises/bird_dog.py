@@ -122,7 +122,8 @@ class BirdDogParams:
     #: target is parallel to the floor; these bands are "within 40 / 30 deg of it". Clips
     #: (1 person, the only one with labelled short holds): bird_dog_02 (holds 1.2-2.3, 4.8-5.9,
     #: 7.8-9.0 s) reads -27..-39 on its upper arm there; -40 finds 1.4-2.2, 5.1-6.1, 7.9-8.9 s
-    #: (-35 split the second hold in two).
+    #: (-35 split the second hold in two). A lift that never reaches the band is no rep (a
+    #: hand hovering at rest, bird_dog_02 at the start: -60, -52 with the camera rolled 8 deg).
     arm_top_deg: float = -40.0
     leg_top_deg: float = -30.0
     #: short dips out of the top are part of the hold (s; design)
@@ -178,6 +179,8 @@ class _Extension:
     leg_measured: int = 0
     #: time at the top (s), frames with no pose not counted
     top_s: float = 0.0
+    #: whether a lifted limb ever came near the top (into the hold band)
+    reached_top: bool = False
     faults: set[str] = field(default_factory=set)
 
 
@@ -262,9 +265,9 @@ class BirdDogAnalyzer(FloorAnalyzer):
         lifts = self._lifts(pose, known if known is not None else 0.0)
         down = all(
             math.isfinite(lifts[f"arm_{s}"])
-            and lifts[f"arm_{s}"] < self.arm.off
+            and lifts[f"arm_{s}"] < self.arm.on
             and math.isfinite(lifts[f"leg_{s}"])
-            and lifts[f"leg_{s}"] < self.leg.off
+            and lifts[f"leg_{s}"] < self.leg.on
             for s in SIDES
         )
         if down and view in ("side", "front"):
@@ -404,8 +407,10 @@ class BirdDogAnalyzer(FloorAnalyzer):
             self._prev_t = t
             self._end_extension(t, completed=True)
             self.phase = "all fours"
-            # all fours with nothing near lifting: the person's own rest
-            if s["arm_lift"] < self.arm.off and s["leg_lift"] < self.leg.off:
+            # all fours with nothing lifted: the person's own rest. (Below ``on``, not
+            # ``off``: before the floor is known a camera rolled 8 deg reads a resting leg
+            # past ``off``, and the rest must be learned to correct for it.)
+            if s["arm_lift"] < self.arm.on and s["leg_lift"] < self.leg.on:
                 self.rest["arm"].add(s["arm_lift"])
                 self.rest["leg"].add(s["leg_lift"])
             return
@@ -443,6 +448,7 @@ class BirdDogAnalyzer(FloorAnalyzer):
             self._record_hold(ended)
         prev, self._prev_t = self._prev_t, t
         if at_top:
+            e.reached_top = True
             e.top_s += self.frame_step_s(t, prev)
         name = f"{self._rep_side(e)}".replace("_", " ")
         self.phase = f"hold {name}" if self.timer.active else f"extending {name}"
@@ -475,7 +481,9 @@ class BirdDogAnalyzer(FloorAnalyzer):
             if math.isfinite(peak):
                 self.lift_range[limb] = max(self.lift_range[limb], peak - self.rest_deg(limb))
         self._judge_heights(e, t)
-        if not completed:
+        if not completed or not e.reached_top:
+            # a lift that never came near horizontal (a hand hovering, weight shifting) is no
+            # extension: no rep, no hold to judge
             return
         p: BirdDogParams = self.params
         side = self._rep_side(e)
