@@ -382,36 +382,9 @@ def _minutes(s: float) -> str:
     return f"{s / 3600:.1f} h" if s >= 3600 else f"{s / 60:.0f} min"
 
 
-def build_page(records: list[dict], source: str = "", bad_lines: int = 0,
-               now: datetime | None = None) -> str:
-    """The page for ``records`` (the history file's sessions, oldest first); ``bad_lines``:
-    how many lines of the file could not be read (said on the page)."""
-    now = now or datetime.now().astimezone()
-    p = fold(records)
-    head = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>formcheck progress</title><style>{CSS}</style></head><body>")
-    parts = [head, "<h1>Your progress</h1>"]
-    if p is None:
-        parts.append("<p>No sessions recorded yet. Run <code>formcheck live</code> or "
-                     "<code>formcheck routine</code>; each session is added here.</p>")
-        parts.append(f"<script>{CHECK_SCRIPT}</script></body></html>")
-        return "".join(parts)
-    pain_days = [t.date() for t, _ in p.pain_stops]
-    parts.append(
-        f"<p class='note'>{p.sessions} session(s) from {p.first.isoformat()} to "
-        f"{p.last.isoformat()}" + (f" ({bad_lines} unreadable line(s) skipped)"
-                                   if bad_lines else "")
-        + f". From {_esc(source)}, made {now.strftime('%Y-%m-%d %H:%M')}. Everything stays on "
-        "this computer.</p>")
-    if p.pain_stops:
-        parts.append("<p><b style='color:#d32f2f'>Pain stops:</b> " + ", ".join(
-            f"{t.strftime('%a %d %b %H:%M')}"
-            + (f" ({_esc(EXERCISE_NAMES.get(e, e))})" if e else "") for t, e in p.pain_stops)
-            + ". If pain comes back, check with your physician or physiotherapist before "
-            "going on.</p>")
-
-    # exercises
+def _exercise_sections(p: Progress, pain_days: list[date]) -> list[str]:
+    """Per exercise: reps in good form, hold time and best hold, over days."""
+    parts: list[str] = []
     order = [e for e in EXERCISE_IDS if e in p.exercises] + sorted(
         e for e in p.exercises if e not in EXERCISE_IDS)
     if order:
@@ -441,8 +414,12 @@ def build_page(records: list[dict], source: str = "", bad_lines: int = 0,
                     for d, st in holds.items()})
             c.line({d: st.best_hold_good_s for d, st in holds.items()}, BEST, "best hold", " s")
             parts.append(c.svg([(HOLD, "good-form hold time"), (BEST, "best hold")]))
+    return parts
 
-    # sitting
+
+def _sitting_section(p: Progress, pain_days: list[date]) -> list[str]:
+    """Desk sessions: time seated, good-posture share, breaks, over days."""
+    parts: list[str] = []
     if p.sitting:
         sit = p.sitting
         parts.append("<h2>Sitting</h2>")
@@ -468,8 +445,12 @@ def build_page(records: list[dict], source: str = "", bad_lines: int = 0,
                       "breaks per day", pain_days)
         c.bars({d: [(st.breaks, BREAKS, f"{d}: {st.breaks} break(s)")] for d, st in sit.items()})
         parts.append(c.svg([(BREAKS, "breaks (stood up or left)")]))
+    return parts
 
-    # faults
+
+def _faults_section(p: Progress) -> list[str]:
+    """The most frequent faults with their weekly rate and trend."""
+    parts: list[str] = []
     trends = fault_trends(p)
     if trends:
         parts.append("<h2>Most frequent faults</h2><p class='note'>Times reported per session "
@@ -486,8 +467,12 @@ def build_page(records: list[dict], source: str = "", bad_lines: int = 0,
                 f"{fault_chart(f'fault:{t.exercise}:{t.check}', t.weeks, t.rates, FAULT)}"
                 f"</td><td class='{cls}'>{_esc(t.verdict)}</td></tr>")
         parts.append("</table>")
+    return parts
 
-    # weeks
+
+def _weeks_section(records: list[dict], p: Progress) -> list[str]:
+    """The week-by-week table."""
+    parts: list[str] = []
     parts.append("<h2>Week by week</h2><table><tr><th>week of</th><th>sessions</th>"
                  "<th>good reps</th><th>good hold</th><th>seated</th><th>good posture</th>"
                  "<th>breaks</th><th>pain stops</th></tr>")
@@ -521,6 +506,42 @@ def build_page(records: list[dict], source: str = "", bad_lines: int = 0,
             f"<td>{_minutes(v['seated']) if v['seated'] else '-'}</td><td>{posture}</td>"
             f"<td>{v['breaks']:.0f}</td><td>{v['pain']:.0f}</td></tr>")
     parts.append("</table>")
+    return parts
+
+
+def build_page(records: list[dict], source: str = "", bad_lines: int = 0,
+               now: datetime | None = None) -> str:
+    """The page for ``records`` (the history file's sessions, oldest first); ``bad_lines``:
+    how many lines of the file could not be read (said on the page)."""
+    now = now or datetime.now().astimezone()
+    p = fold(records)
+    head = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>formcheck progress</title><style>{CSS}</style></head><body>")
+    parts = [head, "<h1>Your progress</h1>"]
+    if p is None:
+        parts.append("<p>No sessions recorded yet. Run <code>formcheck live</code> or "
+                     "<code>formcheck routine</code>; each session is added here.</p>")
+        parts.append(f"<script>{CHECK_SCRIPT}</script></body></html>")
+        return "".join(parts)
+    pain_days = [t.date() for t, _ in p.pain_stops]
+    parts.append(
+        f"<p class='note'>{p.sessions} session(s) from {p.first.isoformat()} to "
+        f"{p.last.isoformat()}" + (f" ({bad_lines} unreadable line(s) skipped)"
+                                   if bad_lines else "")
+        + f". From {_esc(source)}, made {now.strftime('%Y-%m-%d %H:%M')}. Everything stays on "
+        "this computer.</p>")
+    if p.pain_stops:
+        parts.append("<p><b style='color:#d32f2f'>Pain stops:</b> " + ", ".join(
+            f"{t.strftime('%a %d %b %H:%M')}"
+            + (f" ({_esc(EXERCISE_NAMES.get(e, e))})" if e else "") for t, e in p.pain_stops)
+            + ". If pain comes back, check with your physician or physiotherapist before "
+            "going on.</p>")
+
+    parts += _exercise_sections(p, pain_days)
+    parts += _sitting_section(p, pain_days)
+    parts += _faults_section(p)
+    parts += _weeks_section(records, p)
     parts.append("<p class='note'>formcheck is a tool for managing symptoms, not a diagnosis. "
                  "Made by <code>formcheck history --report</code>.</p>")
     parts.append(f"<script>{CHECK_SCRIPT}</script></body></html>")
