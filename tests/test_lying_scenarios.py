@@ -145,6 +145,12 @@ def tilt_set(sign: float, hold_s: float, n: int, rest_s: float = 2.0, move_s: fl
         segs += [(rest_s, 0.0, 0.0), (move_s, 0.0, 1.0), (hold_s, 1.0, 1.0), (move_s, 1.0, 0.0)]
     segs.append((1.0, 0.0, 0.0))
     dur = sum(d for d, _, _ in segs)
+    amount = amount_of(segs)
+    return (lambda t: supine(tilt=sign * amount(t))), dur, segs
+
+
+def amount_of(segs):
+    """The tilt amount (0-1) at time t of a list of (duration, from, to) segments."""
 
     def amount(t: float) -> float:
         for d, a, b in segs:
@@ -153,7 +159,7 @@ def tilt_set(sign: float, hold_s: float, n: int, rest_s: float = 2.0, move_s: fl
             t -= d
         return segs[-1][2]
 
-    return (lambda t: supine(tilt=sign * amount(t))), dur, segs
+    return amount
 
 
 @pytest.mark.parametrize("sign", [1.0, -1.0], ids=["angle-opens", "angle-closes"])
@@ -174,13 +180,7 @@ def test_tilts_are_found_whichever_way_the_hip_angle_moves(sign):
 def test_scenario5_tilt_set_opening_in_the_tilt_keeps_its_rep(sign):
     # opens in a tilt (1.5 s), releases, rests 2 s, tilts again and holds to the end
     segs = [(1.5, 1.0, 1.0), (0.6, 1.0, 0.0), (2.0, 0.0, 0.0), (0.6, 0.0, 1.0), (4.0, 1.0, 1.0)]
-
-    def amount(t: float) -> float:
-        for d, a, b in segs:
-            if t < d:
-                return a + (b - a) * t / d
-            t -= d
-        return 1.0
+    amount = amount_of(segs)
 
     res, fbs = run_pipeline("pelvic_tilt", lambda t: supine(tilt=sign * amount(t)), 8.7)
     # The direction of a tilt differs between people, so the level the stream opens at is
@@ -239,3 +239,36 @@ def test_knee_to_chest_opening_mid_hold_counts_it_without_judging_its_length():
     right2 = lambda t: ramp(t, 1.0, 2.5) - ramp(t, 7.0, 8.5)  # noqa: E731
     res, _ = run_pipeline("knee_to_chest", k2c(right2, lambda t: 0.0), 10.0)
     assert "hold_too_short" in res.fault_ids
+
+
+# ---- hips_lifted against the person's own lying level ---------------------------------------
+#: lying with the trunk line 12 deg over the floor line: a camera higher than on any labelled
+#: clip (they show 4.7-9.6 deg lying)
+HIP_LYING_HIGH = (800.0, 435.0)
+
+
+def _tilt_hip(a: float) -> tuple[float, float]:
+    # the hip landmark's move in a posterior tilt, as lying_builders.TILT_SHIFT
+    return HIP_LYING_HIGH[0] - 40.0 * a, HIP_LYING_HIGH[1] - 8.0 * a
+
+
+def test_hips_lifted_is_read_from_the_persons_own_lying_level():
+    _, dur, segs = tilt_set(1.0, hold_s=4.0, n=2)
+    amount = amount_of(segs)
+
+    def tilts(t):
+        return supine(near={"HIP": _tilt_hip(amount(t)), "KNEE": KNEE_UP})
+
+    res, _ = run_pipeline("pelvic_tilt", tilts, dur)
+    assert res.rep_count == 2
+    assert "hips_lifted" not in res.fault_ids
+
+    def lifted(t):  # the second tilt turns into a bridge: the pelvis leaves the floor
+        a = amount(t)
+        if t > dur / 2 and a > 0:
+            return supine(near={"HIP": lerp(_tilt_hip(a), HIP_TOP, 0.6 * a), "KNEE": KNEE_UP})
+        return tilts(t)
+
+    res, _ = run_pipeline("pelvic_tilt", lifted, dur)
+    assert "hips_lifted" in res.fault_ids
+    assert [("hips_lifted" in r.faults) for r in res.reps] == [False, True]

@@ -57,7 +57,7 @@ class RangeSwing:
         self.on_frac, self.release_frac, self.min_s = on_frac, release_frac, min_s
         self.direction = direction
         self.calib_s, self.calib_tau_s, self.learn_min_s = calib_s, calib_tau_s, learn_min_s
-        self._calib_sum, self._calib_n = 0.0, 0
+        self._calib_samples: list[float] = []
         self._rest_taus = (rest_up_tau_s, rest_down_tau_s)
         self.rest = BaselineFollower(up_tau_s=rest_up_tau_s, down_tau_s=rest_down_tau_s)
         self._calib: float | None = None  # rest level before the direction is known
@@ -70,6 +70,9 @@ class RangeSwing:
         self._t_first: float | None = None
         self._open_max = -math.inf
         self._open_win: deque[tuple[float, float]] = deque()
+        #: when the current state's condition began (a switch is debounced, so it is reported
+        #: ``min_s`` or more after this): the start of a swing as it happened
+        self.since = math.nan
         #: the rest level the last completed swing started from (signal units)
         self.swing_rest = math.nan
         #: (start, end) of a swing the stream opened in, once detected (see module docstring)
@@ -121,7 +124,7 @@ class RangeSwing:
         if self._pending is None:
             self._pending = t_s
         if t_s - self._pending >= self.min_s:
-            self._pending = None
+            self.since, self._pending = self._pending, None
             self.state = want
             if want:
                 self.peak = s
@@ -133,15 +136,14 @@ class RangeSwing:
         return self.state
 
     def _learn(self, x: float, t_s: float) -> bool:
-        """Direction unknown: rest is the mean level of the first ``calib_s`` seconds, then
+        """Direction unknown: rest is the median level of the first ``calib_s`` seconds, then
         drifts with ``calib_tau_s`` (slower than any tilt); the first swing away from it beyond
         ``min_swing`` (sustained ``learn_min_s``, at least ``min_s``) sets the direction. True
         once it is set."""
         assert self._t_first is not None
         if self._calib is None or t_s - self._t_first <= self.calib_s:
-            self._calib_sum += x
-            self._calib_n += 1
-            self._calib, self._calib_t = self._calib_sum / self._calib_n, t_s
+            self._calib_samples.append(x)
+            self._calib, self._calib_t = statistics.median(self._calib_samples), t_s
             return False
         assert self._calib_t is not None
         dev = x - self._calib
@@ -149,7 +151,7 @@ class RangeSwing:
             if self._pending is None:
                 self._pending = t_s
             if t_s - self._pending >= max(self.min_s, self.learn_min_s):
-                self._pending = None
+                self.since, self._pending = self._pending, None
                 self.direction = 1 if dev > 0 else -1
                 self.rest = BaselineFollower(*self._rest_taus)
                 self.rest.value, self.rest._t = self.direction * self._calib, t_s
