@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -256,7 +256,7 @@ class _Stage:
 
     _END = object()
 
-    def __init__(self, handle: Callable[[object], None], name: str, queue_size: int = 8):
+    def __init__(self, handle: Callable[[Any], None], name: str, queue_size: int = 8):
         import queue
         import threading
 

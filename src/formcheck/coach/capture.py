@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 # OpenCV must be loaded before PyAV: when PyAV's bundled libraries load first, OpenCV's Qt
 # window (namedWindow) hangs forever on X11 (measured here: `import av, cv2; namedWindow`
@@ -23,7 +24,7 @@ from pathlib import Path
 # imports cv2 at the top, before anything decodes video.
 import cv2  # order matters, see above
 
-from formcheck.io.video import Frame, VideoError, VideoInfo
+from formcheck.io.video import CameraSource, Frame, VideoError, VideoInfo
 
 
 class SessionClock:
@@ -48,17 +49,20 @@ class Captured:
     seq: int
 
 
-class LatestFrame:
-    """A one-slot mailbox: ``put`` replaces an unread frame (counted in ``dropped``)."""
+T = TypeVar("T")
+
+
+class LatestFrame(Generic[T]):
+    """A one-slot mailbox: ``put`` replaces an unread item (counted in ``dropped``)."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._item: Captured | None = None
+        self._item: T | None = None
         self.dropped = 0
         self.put_count = 0
         self.closed = False
 
-    def put(self, item: Captured) -> None:
+    def put(self, item: T) -> None:
         with self._cond:
             if self._item is not None:
                 self.dropped += 1
@@ -70,7 +74,7 @@ class LatestFrame:
     def pending(self) -> bool:
         return self._item is not None
 
-    def get(self, timeout: float) -> Captured | None:
+    def get(self, timeout: float) -> T | None:
         """The newest unread frame, waiting up to ``timeout`` s; None if none came."""
         with self._cond:
             if self._item is None and not self.closed:
@@ -143,7 +147,7 @@ class FrameGrabber:
         self.clock = clock
         self.name = name
         self.info: VideoInfo | None = getattr(source, "info", None)
-        self.mailbox = LatestFrame()
+        self.mailbox: LatestFrame[Captured] = LatestFrame()
         self.finished = threading.Event()
         self.error: str | None = None
         self._stop = threading.Event()
@@ -183,11 +187,9 @@ class FrameGrabber:
             self.mailbox.close()
 
 
-def open_camera(spec: str) -> tuple[object, str]:
+def open_camera(spec: str) -> tuple[CameraSource | PacedFileSource, str]:
     """A camera index ("0") -> CameraSource; a video file -> PacedFileSource. Returns
     (source, description). Raises VideoError with a clear message when it cannot be opened."""
-    from formcheck.io.video import CameraSource
-
     if spec.isdigit():
         # OpenCV prints several lines of backend noise when a camera index does not exist;
         # our own one-line message says it better

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
-from formcheck.coach.capture import FrameGrabber, LatestFrame
+from formcheck.coach.capture import Captured, FrameGrabber, LatestFrame
 
 
 class InferenceWorker:
@@ -22,7 +23,8 @@ class InferenceWorker:
         self.estimator = estimator
         self.grabber = grabber
         self.model_ms = model_ms
-        self.results = LatestFrame()
+        #: (frame, detection or None when skipped)
+        self.results: LatestFrame[tuple[Captured, Any]] = LatestFrame()
         self.skip = threading.Event()
         self.finished = threading.Event()
         self.error: BaseException | None = None

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck.io.video import VideoError
+from formcheck.io.video import VideoError, VideoWriter
 
 
 class Recorder:
@@ -32,7 +32,7 @@ class Recorder:
         self.skipped = 0
         self._queued = 0  # frames accounted for (written or queued)
         self._q: queue.Queue = queue.Queue(maxsize=queue_frames)
-        self._writer = None
+        self._writer: VideoWriter | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="formcheck-record", daemon=True)
         self._thread.start()

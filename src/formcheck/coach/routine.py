@@ -14,16 +14,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from formcheck.coach.capture import FrameGrabber
 from formcheck.coach.live import format_live_summary
 from formcheck.coach.programme import PROGRAMME, RoutineStep
-from formcheck.coach.session import LiveParams, LiveSession, SessionOutcome, StepSpec
+from formcheck.coach.session import LiveParams, LiveSession, Processor, SessionOutcome, StepSpec
 from formcheck.coach.setup_screen import CAMERA_SETUP
 from formcheck.coach.window import KEY_ESC, KEY_NEXT, KEY_PAIN, KEY_PAUSE, KEY_QUIT
 from formcheck.core.checks import DISCLAIMER, EXERCISE_NAMES, START_POSITION_CUES
 from formcheck.core.results import FrameFeedback
+
+if TYPE_CHECKING:
+    from formcheck.coach.voice import VoiceCoach
 
 
 def target_met(step: RoutineStep, analyzer, fb: FrameFeedback) -> bool:
@@ -36,6 +41,10 @@ def target_met(step: RoutineStep, analyzer, fb: FrameFeedback) -> bool:
             return len(sides) >= 2
         return fb.hold_s is not None and fb.hold_s >= step.hold_s
     return False
+
+
+def _step_done(step: RoutineStep, proc: Processor, fb: FrameFeedback) -> bool:
+    return target_met(step, proc.analyzer, fb)
 
 
 @dataclass
@@ -89,8 +98,8 @@ def run_steps(
     grabber: FrameGrabber,
     estimator,
     display,
-    processor_factory: Callable[[str], object],
-    coach_factory: Callable[[], object | None] = lambda: None,
+    processor_factory: Callable[[str], Processor],
+    coach_factory: Callable[[], VoiceCoach | None] = lambda: None,
     rest_s: float = 20.0,
     params: LiveParams = LiveParams(),
     max_s: float | None = None,
@@ -111,9 +120,8 @@ def run_steps(
         if coach is not None:
             coach.say(f"{EXERCISE_NAMES[step.exercise]}. {step.target_text}.")
         session = LiveSession(
-            StepSpec(step.exercise, step.target_text,
-                     done=lambda proc, fb, step=step: target_met(step, proc.analyzer, fb)),
-            estimator, display, lambda step=step: processor_factory(step.exercise),
+            StepSpec(step.exercise, step.target_text, done=partial(_step_done, step)),
+            estimator, display, partial(processor_factory, step.exercise),
             coach=coach, params=params, setup=True,
             max_seconds=max_s if max_s is not None else step.max_s,
         )

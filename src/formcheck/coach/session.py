@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,6 +49,16 @@ class LiveParams:
 
 class Estimator(Protocol):
     def detect(self, rgb: NDArray[np.uint8], timestamp_ms: float): ...
+
+
+class Processor(Protocol):
+    """What the loop needs of :class:`~formcheck.analysis.pipeline.FrameProcessor`."""
+
+    analyzer: Any
+
+    def __call__(self, pose: Pose | None, t_ms: float) -> tuple[Pose | None, FrameFeedback]: ...
+
+    def result(self) -> ExerciseResult: ...
 
 
 @dataclass
@@ -103,7 +113,7 @@ class StepSpec:
     exercise: str
     target_text: str = ""
     #: called with (processor, feedback) each frame; True ends the set ("target_met")
-    done: Callable[[object, FrameFeedback], bool] | None = None
+    done: Callable[[Processor, FrameFeedback], bool] | None = None
 
 
 @dataclass
@@ -139,7 +149,7 @@ class LiveSession:
         step: StepSpec,
         estimator: Estimator,
         display: Display,
-        processor_factory: Callable[[], object],
+        processor_factory: Callable[[], Processor],
         coach=None,
         recorder=None,
         params: LiveParams = LiveParams(),
@@ -161,7 +171,7 @@ class LiveSession:
         self.annotator = annotator or LiveAnnotator()
         self.stats = LiveStats()
         self.processor = processor_factory()
-        self._spans_of = None
+        self._spans_of: Processor | None = None
         self._spans_seen = 0
         self._notice_until = 0.0
         self.hud = HudState(title=EXERCISE_NAMES.get(step.exercise, step.exercise),

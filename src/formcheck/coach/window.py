@@ -52,10 +52,11 @@ class CvWindow:
 
     def show(self, rgb: NDArray[np.uint8]) -> int:
         h, w = rgb.shape[:2]
+        img: np.ndarray = rgb
         if w > self.max_width:
-            rgb = cv2.resize(rgb, (self.max_width, int(h * self.max_width / w)),
+            img = cv2.resize(rgb, (self.max_width, int(h * self.max_width / w)),
                              interpolation=cv2.INTER_AREA)
-        cv2.imshow(self.name, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        cv2.imshow(self.name, cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
         self._shown = True
         return self.poll()
 

@@ -165,7 +165,7 @@ class Pose:
             world = np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
         if visibility is None:
             visibility = np.ones(NUM_LANDMARKS, np.float32)
-        return cls(arr, world, visibility, float(timestamp_ms), tuple(image_size), num_people)
+        return cls(arr, world, visibility, float(timestamp_ms), (image_size[0], image_size[1]), num_people)
 
     @classmethod
     def from_mediapipe(
@@ -189,7 +189,7 @@ class Pose:
             world = np.array([(lm.x, lm.y, lm.z) for lm in world_landmarks], dtype=np.float32)
         else:
             world = np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
-        return cls(image, world, vis, float(timestamp_ms), tuple(image_size), num_people)
+        return cls(image, world, vis, float(timestamp_ms), (image_size[0], image_size[1]), num_people)
 
     @classmethod
     def from_row(cls, row: NDArray[np.floating], image_size: tuple[int, int]) -> Pose:
@@ -200,7 +200,7 @@ class Pose:
         image = row[2:101].reshape(NUM_LANDMARKS, 3)
         world = row[101:200].reshape(NUM_LANDMARKS, 3)
         vis = row[200:233]
-        return cls(image, world, vis, float(row[0]), tuple(image_size), int(row[1]))
+        return cls(image, world, vis, float(row[0]), (image_size[0], image_size[1]), int(row[1]))
 
     # ---- converters ---------------------------------------------------------------------
     def as_row(self) -> NDArray[np.float64]:

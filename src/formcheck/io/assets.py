@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any, cast
 
 from formcheck.core.errors import FormcheckError
 from formcheck.io.files import file_sha256, write_atomic
@@ -143,7 +144,7 @@ def gif_to_mp4(src: str | os.PathLike, dest: str | os.PathLike, crf: int = 18) -
                     rgb = frame.to_ndarray(format="rgb24")
                     h, w = rgb.shape[:2]
                     if h % 2 or w % 2:
-                        rgb = np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+                        rgb = cast(Any, np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge"))
                     if s_out is None:
                         s_out = out.add_stream("libx264", rate=Fraction(100, 1))
                         s_out.width, s_out.height = rgb.shape[1], rgb.shape[0]
@@ -201,6 +202,7 @@ def fetch_one(asset: Asset, folder: Path, shared: Path | None, download: bool = 
                                f"SHA-256 {digest[:12]}... differs from the manifest "
                                "(use --force to fetch again)")
     if have_shared:
+        assert shared is not None  # have_shared says so
         try:
             copy_verified(shared / asset.file, dest, asset.sha256)
         except (AssetError, OSError) as exc:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -90,7 +91,7 @@ class VideoFileSource:
 
     def __init__(self, path: str | os.PathLike, queue_size: int | None = None):
         self.path = Path(path)
-        self._container = None
+        self._container: Any = None  # av.container.InputContainer once open
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         #: frames the reader thread decoded so far (final once iteration has ended)
@@ -246,7 +247,7 @@ class CameraSource:
 
         self.index = index
         self.timeout_s = timeout_s
-        self._cap = cv2.VideoCapture(index)
+        self._cap: Any = cv2.VideoCapture(index)
         if not self._cap.isOpened():
             self._cap.release()
             raise VideoError(
@@ -289,7 +290,8 @@ class CameraSource:
                 time.sleep(0.01)
                 continue
             last_ok = now
-            yield Frame(index, (now - t0) * 1000.0, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            rgb = cast(NDArray[np.uint8], cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            yield Frame(index, (now - t0) * 1000.0, rgb)
             index += 1
 
 
@@ -319,7 +321,7 @@ class VideoWriter:
         # libx264 with yuv420p needs even dimensions
         self._w, self._h = w - w % 2, h - h % 2
         try:
-            self._container = av.open(str(self._tmp), mode="w")
+            self._container: Any = av.open(str(self._tmp), mode="w")
             rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(30)
             self._stream = self._container.add_stream("libx264", rate=rate)
             self._stream.width, self._stream.height = self._w, self._h
@@ -341,7 +343,7 @@ class VideoWriter:
         # RGB -> YUV 4:2:0 with OpenCV's SIMD code, not libswscale inside encode(): 720p
         # encoding (ultrafast) took 3.4-3.6 instead of 5.2-6.3 ms of CPU per frame, with the
         # same colours after decoding (mean error 2.1 vs 2.2 levels per channel).
-        yuv = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)
+        yuv = cast(NDArray[np.uint8], cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420))
         frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         for packet in self._stream.encode(frame):
             self._container.mux(packet)

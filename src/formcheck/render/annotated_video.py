@@ -12,6 +12,7 @@ import os
 from formcheck.analysis.pipeline import _Stage
 from formcheck.core.pose import Pose
 from formcheck.core.results import FrameFeedback
+from formcheck.io.video import VideoWriter
 from formcheck.render.overlay import SkeletonAnnotator, StatusAnnotator
 
 
@@ -35,7 +36,7 @@ class AnnotatedVideoWriter:
         self.fps = fps
         self._skeleton = SkeletonAnnotator()
         self._status = StatusAnnotator(title)
-        self._writer = None
+        self._writer: VideoWriter | None = None
         self.frames = 0
 
     def write(self, rgb, pose: Pose | None, feedback: FrameFeedback) -> None:

@@ -18,7 +18,7 @@ import base64
 import html
 import io
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -377,7 +377,7 @@ def write_clip_report(path: str | os.PathLike, analysis, doc: Mapping[str, Any] 
 
 # ---- batch report -----------------------------------------------------------------------------
 
-def _score_chart(rows: list[Mapping[str, Any]]) -> bytes | None:
+def _score_chart(rows: Sequence[Mapping[str, Any]]) -> bytes | None:
     scored = [r for r in rows if r.get("form_score") is not None]
     if not scored:
         return None
@@ -395,7 +395,7 @@ def _score_chart(rows: list[Mapping[str, Any]]) -> bytes | None:
     return _fig_png(fig)
 
 
-def _fault_chart(rows: list[Mapping[str, Any]]) -> bytes | None:
+def _fault_chart(rows: Sequence[Mapping[str, Any]]) -> bytes | None:
     totals: dict[str, float] = {}
     for r in rows:
         for c, s in (r.get("faults") or {}).items():
@@ -413,7 +413,7 @@ def _fault_chart(rows: list[Mapping[str, Any]]) -> bytes | None:
     return _fig_png(fig)
 
 
-def batch_report_html(rows: list[Mapping[str, Any]], clip_reports: Iterable[str] = ()) -> str:
+def batch_report_html(rows: Sequence[Mapping[str, Any]], clip_reports: Iterable[str] = ()) -> str:
     """Summary of a batch; clips named in ``clip_reports`` link to ``<clip>.html``."""
     with_html = set(clip_reports)
     ranked = sorted(rows, key=lambda r: (r.get("form_score") is None,
@@ -452,6 +452,6 @@ def batch_report_html(rows: list[Mapping[str, Any]], clip_reports: Iterable[str]
     return _page("formcheck batch report", body)
 
 
-def write_batch_report(path: str | os.PathLike, rows: list[Mapping[str, Any]],
+def write_batch_report(path: str | os.PathLike, rows: Sequence[Mapping[str, Any]],
                        clip_reports: Iterable[str] = ()) -> Path:
     return write_atomic(path, batch_report_html(rows, clip_reports))
