@@ -7,6 +7,7 @@ seconds from the start of the stream unless a name says otherwise.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -62,14 +63,23 @@ class Hold:
         return max(0.0, self.end_s - self.start_s)
 
 
+class CheckState(StrEnum):
+    """A check's verdict on one frame. A ``str`` enum: it compares equal to, and is written to
+    JSON as, "ok" / "fault" / "not_measurable" (the ids reports and labels use)."""
+
+    OK = "ok"
+    FAULT = "fault"
+    NOT_MEASURABLE = "not_measurable"
+
+
 @dataclass
 class FrameFeedback:
     """What the analyzer says about one frame (drawn by the overlay, spoken by the voice)."""
 
     t_s: float
     pose_found: bool
-    #: check id -> "ok" | "fault" | "not_measurable" for the checks evaluated this frame
-    checks: dict[str, str] = field(default_factory=dict)
+    #: check id -> its state for the checks evaluated this frame
+    checks: dict[str, CheckState] = field(default_factory=dict)
     #: debounced faults active now (what the person is told to fix)
     faults: list[str] = field(default_factory=list)
     cue: str | None = None

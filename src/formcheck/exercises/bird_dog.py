@@ -184,13 +184,13 @@ class _Extension:
     faults: set[str] = field(default_factory=set)
 
 
-class BirdDogAnalyzer(FloorAnalyzer):
+class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
     exercise_id = "bird_dog"
     Params = BirdDogParams
 
     def reset(self) -> None:
         super().reset()
-        p: BirdDogParams = self.params
+        p = self.params
         self.floor_tracker = FloorTracker()
         self.trunk_tracker = FloorTracker()
         #: the person's rest elevations (median of recent all-fours frames) and the largest
@@ -220,7 +220,7 @@ class BirdDogAnalyzer(FloorAnalyzer):
         ]
 
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
-        p: BirdDogParams = self.params
+        p = self.params
         return {
             "arm_lift": [(self.arm.on, "arm up"), (self.arm.off, "arm down")],
             "leg_lift": [(self.leg.on, "leg up"), (self.leg.off, "leg down")],
@@ -235,7 +235,7 @@ class BirdDogAnalyzer(FloorAnalyzer):
 
     def _view(self, pose: Pose) -> tuple[str, float]:
         """('side' | 'front' | 'oblique' | 'unknown', yaw deg); see BirdDogParams."""
-        p: BirdDogParams = self.params
+        p = self.params
         yaw = body_yaw_deg(pose)
         if not math.isfinite(yaw):
             return "unknown", yaw
@@ -258,7 +258,7 @@ class BirdDogAnalyzer(FloorAnalyzer):
     def next_context(self, pose: Pose, dt: float) -> FloorContext:
         """Learn the floor line and the all-fours trunk line from frames with all four limbs
         down (read against the floor known so far)."""
-        p: BirdDogParams = self.params
+        p = self.params
         view, _ = self._view(pose)
         frontal = view == "front"
         known = self.floor_tracker.value
@@ -283,7 +283,7 @@ class BirdDogAnalyzer(FloorAnalyzer):
 
     def rest_deg(self, limb: str) -> float:
         """The person's rest elevation of ``limb`` ('arm' or 'leg'), see the module docstring."""
-        p: BirdDogParams = self.params
+        p = self.params
         prior = p.arm_rest_prior_deg if limb == "arm" else p.leg_rest_prior_deg
         lo, hi = p.arm_rest_band if limb == "arm" else p.leg_rest_band
         v = self.rest[limb].value
@@ -291,7 +291,7 @@ class BirdDogAnalyzer(FloorAnalyzer):
 
     def _thresholds(self, limb: str) -> tuple[float, float]:
         """(on, off) elevations of ``limb`` from the person's rest and lift range."""
-        p: BirdDogParams = self.params
+        p = self.params
         lift = p.arm_lift_on_deg if limb == "arm" else p.leg_lift_on_deg
         band = p.arm_hyst_min_deg if limb == "arm" else p.leg_hyst_min_deg
         on = self.rest_deg(limb) + lift
@@ -299,7 +299,7 @@ class BirdDogAnalyzer(FloorAnalyzer):
 
     def evaluate(self, pose: Pose, ctx: FloorContext | None = None) -> FrameEval:
         """Score one pose (pure given ``ctx``; the analyzer's current context by default)."""
-        p: BirdDogParams = self.params
+        p = self.params
         ctx = ctx or self.context
         side = pose.near_side()
         ev = FrameEval(pose.timestamp_ms / 1000.0, side=side)
@@ -381,7 +381,7 @@ class BirdDogAnalyzer(FloorAnalyzer):
 
     # ---- state machine ------------------------------------------------------------------
     def step(self, ev: FrameEval) -> None:
-        p: BirdDogParams = self.params
+        p = self.params
         t = ev.t_s
         dt = self.context.frame_dt_s
         min_s = 0.0 if math.isfinite(dt) and dt >= p.switch_min_s else p.switch_min_s
@@ -485,7 +485,7 @@ class BirdDogAnalyzer(FloorAnalyzer):
             # a lift that never came near horizontal (a hand hovering, weight shifting) is no
             # extension: no rep, no hold to judge
             return
-        p: BirdDogParams = self.params
+        p = self.params
         side = self._rep_side(e)
         if self.timing_ok():
             self.measured.add("hold_too_short")
@@ -521,7 +521,7 @@ class BirdDogAnalyzer(FloorAnalyzer):
 
     def _judge_heights(self, e: _Extension, t: float) -> None:
         """arm_too_low / leg_too_low on the highest point of the extension."""
-        p: BirdDogParams = self.params
+        p = self.params
         for limb, peak, peak_s, top, measured, limit in (
             ("arm", e.arm_peak, e.arm_peak_s, e.arm_top_frames, e.arm_measured, p.arm_too_low_deg),
             ("leg", e.leg_peak, e.leg_peak_s, e.leg_top_frames, e.leg_measured, p.leg_too_low_deg),
@@ -559,7 +559,7 @@ class BirdDogAnalyzer(FloorAnalyzer):
         self.extra.setdefault("alternations", 0)
 
     def live_status(self) -> tuple[float | None, float | None, str]:
-        p: BirdDogParams = self.params
+        p = self.params
         return self.timer.current_good_s, p.hold_min_s, self.phase
 
 

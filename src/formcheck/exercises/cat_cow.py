@@ -123,13 +123,13 @@ class CatCowContext(FloorContext):
     neutral_hi_deg: float = math.inf
 
 
-class CatCowAnalyzer(FloorAnalyzer):
+class CatCowAnalyzer(FloorAnalyzer[CatCowParams]):
     exercise_id = "cat_cow"
     Params = CatCowParams
 
     def reset(self) -> None:
         super().reset()
-        p: CatCowParams = self.params
+        p = self.params
         n, on = p.neutral_prior_deg, p.phase_min_deg
         off = on * p.phase_off_frac
         self.cat = Hysteresis(n - on, n - off, rising=False, min_s=p.min_phase_s)
@@ -154,7 +154,7 @@ class CatCowAnalyzer(FloorAnalyzer):
         ]
 
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
-        p: CatCowParams = self.params
+        p = self.params
         return {
             # the person's current entry thresholds (they follow the neutral and the range)
             "spine": [(self.cat.on, "cat"), (self.cow.on, "cow")],
@@ -170,7 +170,7 @@ class CatCowAnalyzer(FloorAnalyzer):
     @property
     def neutral_deg(self) -> float:
         """The person's neutral (see the module docstring)."""
-        p: CatCowParams = self.params
+        p = self.params
         if not self._rest:
             return p.neutral_prior_deg
         n = statistics.fmean(self._rest)
@@ -179,7 +179,7 @@ class CatCowAnalyzer(FloorAnalyzer):
 
     def _set_thresholds(self) -> None:
         """Entry/exit thresholds from the person's neutral and observed range."""
-        p: CatCowParams = self.params
+        p = self.params
         n = self.neutral_deg
         for kind, hyst, sign in (("cat", self.cat, -1.0), ("cow", self.cow, 1.0)):
             on = max(p.phase_min_deg, p.phase_on_frac * self.depth[kind])
@@ -187,7 +187,7 @@ class CatCowAnalyzer(FloorAnalyzer):
 
     def evaluate(self, pose: Pose, ctx: FloorContext | None = None) -> FrameEval:
         """Score one pose (pure given ``ctx``; the analyzer's current context by default)."""
-        p: CatCowParams = self.params
+        p = self.params
         ctx = ctx or self.context
         side = pose.near_side()
         ev = FrameEval(pose.timestamp_ms / 1000.0, side=side)
@@ -235,7 +235,7 @@ class CatCowAnalyzer(FloorAnalyzer):
 
     # ---- state machine ------------------------------------------------------------------
     def step(self, ev: FrameEval) -> None:
-        p: CatCowParams = self.params
+        p = self.params
         t = ev.t_s
         spine = ev.signals.get("spine", math.nan)
         if not ev.in_position or ev.view == "front" or not math.isfinite(spine):
@@ -255,7 +255,7 @@ class CatCowAnalyzer(FloorAnalyzer):
         self._advance(t, spine)
 
     def _advance(self, t: float, spine: float) -> None:
-        p: CatCowParams = self.params
+        p = self.params
         self._set_thresholds()
         in_cat = self.cat.update(spine, t)
         in_cow = self.cow.update(spine, t)
@@ -298,7 +298,7 @@ class CatCowAnalyzer(FloorAnalyzer):
     def _judge_phase(self, a: list, b: list) -> None:
         """The phase from extreme ``a`` to the opposite extreme ``b`` (both [kind, entered_s,
         peak_s, peak_value]): its duration (peak to peak) and its range of the proxy."""
-        p: CatCowParams = self.params
+        p = self.params
         rng = abs(b[3] - a[3])
         took = b[2] - a[2]
         self.ranges.append(rng)
@@ -330,7 +330,7 @@ class CatCowAnalyzer(FloorAnalyzer):
                 )
 
     def _range_window(self, t: float, spine: float) -> None:
-        p: CatCowParams = self.params
+        p = self.params
         w = self._window
         w.append((t, spine))
         while w and t - w[0][0] > p.range_window_s:

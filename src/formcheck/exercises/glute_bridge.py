@@ -107,14 +107,14 @@ class GluteBridgeParams:
     lying: LyingParams = field(default_factory=LyingParams)
 
 
-class GluteBridgeAnalyzer(LyingAnalyzer):
+class GluteBridgeAnalyzer(LyingAnalyzer[GluteBridgeParams]):
     exercise_id = "glute_bridge"
     Params = GluteBridgeParams
     timed_checks = ("hold_too_short", "lowering_too_fast")
 
     def reset(self) -> None:
         super().reset()
-        p: GluteBridgeParams = self.params
+        p = self.params
         self.raised = RangeSwing(
             min_swing=p.lift_min_deg,
             min_release=p.lower_min_deg,
@@ -137,7 +137,7 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
         return [side_landmark(side, n) for n in ("shoulder", "hip", "knee", "ankle")]
 
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
-        p: GluteBridgeParams = self.params
+        p = self.params
         return {
             "lift": [(p.lift_min_deg, "hips up (at least)")],
             "hip_angle": [(p.top_min_deg, "top"), (p.straight_min_deg, "hips_too_low")],
@@ -145,7 +145,7 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
         }
 
     def evaluate(self, pose: Pose) -> FrameEval:
-        p: GluteBridgeParams = self.params
+        p = self.params
         side = pose.near_side()
         ev = FrameEval(pose.timestamp_ms / 1000.0, side=side)
         front = self.body_view(pose, ev)
@@ -181,7 +181,7 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
         return ev
 
     def step(self, ev: FrameEval) -> None:
-        p: GluteBridgeParams = self.params
+        p = self.params
         self.view_step(ev)
         if ev.view == "front" or not ev.in_position:
             self.timer.pause(ev.t_s)
@@ -240,7 +240,7 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
             self._open = None
 
     def _rep_step(self, rep: dict, ev: FrameEval, up: bool, hip: float) -> None:
-        p: GluteBridgeParams = self.params
+        p = self.params
         t = ev.t_s
         timer: HoldTimer = rep["timer"]
         if hip > rep["peak"]:
@@ -292,7 +292,7 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
             self._rep = None
 
     def _end_hold(self, hold: Hold, rep: dict) -> None:
-        p: GluteBridgeParams = self.params
+        p = self.params
         self.holds.append(hold)
         rep["hold_good"] = rep.get("hold_good", 0.0) + hold.good_s
         if not self.timing_ok() or rep["opening"]:  # an opening hold's start was not seen
@@ -304,7 +304,7 @@ class GluteBridgeAnalyzer(LyingAnalyzer):
             self.mark_measured("hold_too_short")
 
     def _judge_lowering(self, t0: float, t1: float) -> None:
-        p: GluteBridgeParams = self.params
+        p = self.params
         self._lowering = None
         if not self.timing_ok():
             return

@@ -94,14 +94,14 @@ class KneeToChestParams:
     lying: LyingParams = field(default_factory=LyingParams)
 
 
-class KneeToChestAnalyzer(LyingAnalyzer):
+class KneeToChestAnalyzer(LyingAnalyzer[KneeToChestParams]):
     exercise_id = "knee_to_chest"
     Params = KneeToChestParams
     timed_checks = ("hold_too_short",)
 
     def reset(self) -> None:
         super().reset()
-        p: KneeToChestParams = self.params
+        p = self.params
         self.legs = {
             s: Hysteresis(p.hold_enter_deg, p.hold_exit_deg, rising=False, min_s=p.switch_min_s)
             for s in SIDES
@@ -118,7 +118,7 @@ class KneeToChestAnalyzer(LyingAnalyzer):
         return [side_landmark(side, n) for n in ("shoulder", "hip", "knee")]
 
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
-        p: KneeToChestParams = self.params
+        p = self.params
         hold = [(p.hold_enter_deg, "held"), (p.hold_exit_deg, "released")]
         return {
             "hip_flex_left": hold,
@@ -128,7 +128,7 @@ class KneeToChestAnalyzer(LyingAnalyzer):
         }
 
     def evaluate(self, pose: Pose) -> FrameEval:
-        p: KneeToChestParams = self.params
+        p = self.params
         aux = self.lp.aux_visibility
         side = pose.near_side()
         ev = FrameEval(pose.timestamp_ms / 1000.0, side=side)
@@ -189,7 +189,7 @@ class KneeToChestAnalyzer(LyingAnalyzer):
             self.timer.pause(ev.t_s)
             self._phase = "" if ev.in_position else "get in position"
             return
-        p: KneeToChestParams = self.params
+        p = self.params
         flex = {s: ev.signals[f"hip_flex_{s}"] for s in SIDES}
         if self._opening is None:
             self._t_open = ev.t_s
@@ -220,7 +220,7 @@ class KneeToChestAnalyzer(LyingAnalyzer):
     def _end_hold(self, hold: Hold | None, side: str | None, released: bool) -> None:
         if hold is None:
             return
-        p: KneeToChestParams = self.params
+        p = self.params
         hold.side = side
         self.holds.append(hold)
         faults = []

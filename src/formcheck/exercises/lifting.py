@@ -120,7 +120,7 @@ class LiftingParams:
             raise ValueError("lifting: thresholds must be positive")
 
 
-class LiftingAnalyzer(Analyzer):
+class LiftingAnalyzer(Analyzer[LiftingParams]):
     exercise_id = "lifting"
     Params = LiftingParams
     #: a controlled lift opens the hip at 100-250 deg/s (clips: lockout in 0.6-1.5 s);
@@ -132,7 +132,8 @@ class LiftingAnalyzer(Analyzer):
         super().reset()
         self._hidden = WindowedShare(self.params.hidden_window_s)
         self._phase = "unknown"  # standing | low | rising | unknown
-        self._bottom: list[tuple[float, float, float, float]] = []  # (t, hip, trunk, knee)
+        # (t, hip, trunk, knee, seen from a side or oblique view)
+        self._bottom: list[tuple[float, float, float, float, bool]] = []
         self._rise_faults: set[str] = set()
         self._rise_start: float | None = None
         #: hip angles of the person's upright frames (their own standing posture)

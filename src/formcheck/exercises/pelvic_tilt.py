@@ -119,13 +119,13 @@ class PelvicTiltParams:
     lying: LyingParams = field(default_factory=LyingParams)
 
 
-class PelvicTiltAnalyzer(LyingAnalyzer):
+class PelvicTiltAnalyzer(LyingAnalyzer[PelvicTiltParams]):
     exercise_id = "pelvic_tilt"
     Params = PelvicTiltParams
 
     def reset(self) -> None:
         super().reset()
-        p: PelvicTiltParams = self.params
+        p = self.params
         self.swing = RangeSwing(
             min_swing=p.tilt_min_deg,
             min_release=p.release_min_drop_deg,
@@ -150,7 +150,7 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
         return [side_landmark(side, n) for n in ("shoulder", "hip", "knee", "ankle")]
 
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
-        p: PelvicTiltParams = self.params
+        p = self.params
         return {
             "tilt": [(p.tilt_min_deg, "tilt on (at least)")],
             "hips_lift": [(p.hips_lift_deg, "hips_lifted")],
@@ -159,7 +159,7 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
         }
 
     def evaluate(self, pose: Pose) -> FrameEval:
-        p: PelvicTiltParams = self.params
+        p = self.params
         side = pose.near_side()
         ev = FrameEval(pose.timestamp_ms / 1000.0, side=side)
         front = self.body_view(pose, ev)
@@ -235,7 +235,7 @@ class PelvicTiltAnalyzer(LyingAnalyzer):
             self._peak, self._rep_faults = (-math.inf, 0.0), set()
 
     def _end_tilt(self, hold: Hold) -> None:
-        p: PelvicTiltParams = self.params
+        p = self.params
         self.holds.append(hold)
         faults = sorted(self._rep_faults)
         if self.timing_ok():

@@ -163,13 +163,13 @@ class PlankParams:
     floor: FloorParams = field(default_factory=FloorParams)
 
 
-class PlankAnalyzer(FloorAnalyzer):
+class PlankAnalyzer(FloorAnalyzer[PlankParams]):
     exercise_id = "plank"
     Params = PlankParams
 
     def reset(self) -> None:
         super().reset()
-        p: PlankParams = self.params
+        p = self.params
         self.timer = HoldTimer(release_s=p.hold_release_s)
         self.fault_time: dict[str, float] = {c: 0.0 for c in POSTURE}
         self._votes = {"full": 0, "modified": 0}
@@ -196,7 +196,7 @@ class PlankAnalyzer(FloorAnalyzer):
         ]
 
     def signal_thresholds(self) -> dict[str, list[tuple[float, str]]]:
-        p: PlankParams = self.params
+        p = self.params
         return {
             "hip_dev": [(-p.hip_sag_deg, "hips_sagging"), (p.hip_pike_deg, "hips_piking")],
             "head_pitch": [(p.head_drop_deg, "head_dropped"), (p.head_crane_deg, "head_dropped")],
@@ -205,7 +205,7 @@ class PlankAnalyzer(FloorAnalyzer):
 
     def evaluate(self, pose: Pose, ctx: FloorContext | None = None) -> FrameEval:
         """Score one pose (pure given ``ctx``; the analyzer's current context by default)."""
-        p: PlankParams = self.params
+        p = self.params
         side = pose.near_side()
         ev = FrameEval(pose.timestamp_ms / 1000.0, side=side)
         self.view_check(pose, ev)
@@ -282,7 +282,7 @@ class PlankAnalyzer(FloorAnalyzer):
         """The pike branch of the in-position test (see PlankParams): a full plank with the
         hips high - straight legs on the toes, sloping down from the hip, the forearms/hands
         on the floor well in front of the feet."""
-        p: PlankParams = self.params
+        p = self.params
         ankle_lm = side_landmark(side, "ankle")
         if (not finite(an, front) or pose.vis(ankle_lm) < self.visibility_threshold
                 or out_of_frame(pose, [ankle_lm], p.floor.frame_margin)):
@@ -302,7 +302,7 @@ class PlankAnalyzer(FloorAnalyzer):
 
     # ---- state machine ------------------------------------------------------------------
     def step(self, ev: FrameEval) -> None:
-        p: PlankParams = self.params
+        p = self.params
         t = ev.t_s
         prev, self._last_t = self._last_t, t
         if not ev.in_position:

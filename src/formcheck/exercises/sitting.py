@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -187,7 +188,7 @@ def world_posture(pose: Pose) -> dict[str, float]:
     return out
 
 
-class SittingAnalyzer(Analyzer):
+class SittingAnalyzer(Analyzer[SittingParams]):
     exercise_id = "sitting"
     Params = SittingParams
     #: sitting has no joint movement to time; too_fast is not watched
@@ -447,7 +448,7 @@ class SittingAnalyzer(Analyzer):
                 and t_s - self._bout_start >= self.params.interval_s - 1e-6)
         if over:
             self.tracker.update("sat_too_long", True, t_s, cue, min_on_s=0.0,
-                                value=t_s - self._bout_start)
+                                value=t_s - cast(float, self._bout_start))
         elif self._bout_start is None:
             self.tracker.update("sat_too_long", False, t_s, cue)
 

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.core.pose import SKELETON, Pose
-from formcheck.core.results import FrameFeedback
+from formcheck.core.results import CheckState, FrameFeedback
 
 # RGB colours (frames are RGB throughout formcheck)
 GOOD = (46, 204, 113)
@@ -53,7 +53,7 @@ class SkeletonAnnotator:
         if feedback is not None and feedback.checks:
             if feedback.faults:
                 color = FAULT
-            elif any(v == "ok" for v in feedback.checks.values()):
+            elif any(v == CheckState.OK for v in feedback.checks.values()):
                 color = GOOD
         px = pose.px
         ok = np.nan_to_num(pose.visibility, nan=0.0) >= self.style.visibility_threshold

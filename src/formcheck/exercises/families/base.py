@@ -19,17 +19,17 @@ import math
 from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import numpy as np
 
 from formcheck.core.checks import PAIN_STOP_ADVICE, checks_for, cue_for
 from formcheck.core.pose import Landmark, Pose
-from formcheck.core.results import ExerciseResult, FaultSpan, FrameFeedback, Hold, Rep
+from formcheck.core.results import CheckState, ExerciseResult, FaultSpan, FrameFeedback, Hold, Rep
 
-OK = "ok"
-FAULT = "fault"
-NOT_MEASURABLE = "not_measurable"
+OK = CheckState.OK
+FAULT = CheckState.FAULT
+NOT_MEASURABLE = CheckState.NOT_MEASURABLE
 
 
 @dataclass
@@ -151,17 +151,22 @@ class FaultTracker:
         self._open.clear()
 
 
-class Analyzer(ABC):
-    """Base class for exercise analyzers. See the module docstring for the contract."""
+#: an analyzer's frozen Params dataclass
+P = TypeVar("P")
+
+
+class Analyzer(ABC, Generic[P]):
+    """Base class for exercise analyzers, generic in their Params (``Analyzer[PlankParams]``:
+    ``self.params`` is a ``PlankParams``). See the module docstring for the contract."""
 
     exercise_id: ClassVar[str]
-    Params: ClassVar[type]
+    Params: ClassVar[type[Any]]
     #: checks (besides the common ones) that this analyzer's evaluate() produces
     visibility_threshold: ClassVar[float] = 0.5
     #: seconds a fault must persist before it is reported / said
     fault_min_on_s: ClassVar[float] = 0.3
     #: too_fast: angular speed limit (deg/s) sustained over ``too_fast_window_s``
-    too_fast_deg_s: ClassVar[float] = 120.0
+    too_fast_deg_s: float = 120.0  # a family may set its own per instance from its Params
     too_fast_window_s: ClassVar[float] = 0.2
     #: pain gesture: both wrists above the head for this long
     pain_gesture_s: ClassVar[float] = 2.0
@@ -169,8 +174,8 @@ class Analyzer(ABC):
     #: notice (on screen and spoken) lasts as long: the one place this timing lives
     event_cue_s: ClassVar[float] = 3.0
 
-    def __init__(self, params: object | None = None):
-        self.params = params if params is not None else self.Params()
+    def __init__(self, params: P | None = None):
+        self.params: P = params if params is not None else self.Params()
         if not isinstance(self.params, self.Params):
             raise ValueError(
                 f"{type(self).__name__} expects {self.Params.__name__}, got {type(params).__name__}"
@@ -256,7 +261,7 @@ class Analyzer(ABC):
         """Feed one frame. ``pose`` None means no person found; ``t_ms`` is then required."""
         if pose is None and t_ms is None:
             raise ValueError("update(None) needs t_ms: the frame's timestamp")
-        t_s = (pose.timestamp_ms if t_ms is None else t_ms) / 1000.0
+        t_s = (cast(Pose, pose).timestamp_ms if t_ms is None else t_ms) / 1000.0
         if self.t_first is None:
             self.t_first = t_s
         self.t_last = t_s
@@ -281,7 +286,7 @@ class Analyzer(ABC):
                             min_on_s=self._not_visible_min_on() if partly_hidden else None)
         ev.checks.setdefault("not_in_position", not ev.in_position)
         self._too_fast(ev)
-        states: dict[str, str] = {"not_visible": FAULT if partly_hidden else OK}
+        states: dict[str, CheckState] = {"not_visible": FAULT if partly_hidden else OK}
         for check, verdict in ev.checks.items():
             if isinstance(verdict, str):
                 states[check] = NOT_MEASURABLE

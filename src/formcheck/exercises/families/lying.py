@@ -25,21 +25,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar, cast
 
-# the scalar geometry the exercises of this family import from here
-from formcheck.core.geometry import (  # noqa: F401
-    Point,
-    angle3,
-    deviation_from_line_deg,
-    dist,
-    elevation_deg,
-    floor_angle_from_points,
-    height,
-    pt,
-    seg_deg,
-    up_vec,
-)
+# the scalar geometry the exercises of this family import from here (re-exported)
+from formcheck.core.geometry import Point as Point
+from formcheck.core.geometry import angle3 as angle3
+from formcheck.core.geometry import deviation_from_line_deg, floor_angle_from_points
+from formcheck.core.geometry import dist as dist
+from formcheck.core.geometry import elevation_deg as elevation_deg
+from formcheck.core.geometry import height as height
+from formcheck.core.geometry import pt as pt
+from formcheck.core.geometry import seg_deg as seg_deg
+from formcheck.core.geometry import up_vec as up_vec
 from formcheck.core.pose import Landmark, Pose, side_landmark
 from formcheck.core.results import FaultSpan
 from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
@@ -116,7 +113,11 @@ class LyingParams:
     aux_visibility: float = 0.3
 
 
-class LyingAnalyzer(Analyzer):
+#: the Params of a lying exercise (each embeds a LyingParams as ``lying``)
+LP = TypeVar("LP")
+
+
+class LyingAnalyzer(Analyzer[LP]):
     """Common part of the supine analyzers: frame spacing, sustained wrong_view, too_fast limit
     from Params, and the timing-measurability rule. Subclass Params must have ``lying``
     (:class:`LyingParams`) and ``too_fast_deg_s``."""
@@ -132,7 +133,7 @@ class LyingAnalyzer(Analyzer):
 
     def update(self, pose: Pose | None, t_ms: float | None = None):
         if pose is not None or t_ms is not None:
-            self.clock.tick((pose.timestamp_ms if t_ms is None else t_ms) / 1000.0)
+            self.clock.tick((cast(Pose, pose).timestamp_ms if t_ms is None else t_ms) / 1000.0)
         return super().update(pose, t_ms)
 
     @property

@@ -32,22 +32,20 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar, cast
 
 import numpy as np
 
-# the scalar geometry the exercises of this family import from here
-from formcheck.core.geometry import (  # noqa: F401
-    Point,
-    angle3,
-    dist,
-    elevation_deg,
-    floor_angle_from_points,
-    height,
-    pt,
-    seg_deg,
-    up_vec,
-)
+# the scalar geometry the exercises of this family import from here (re-exported)
+from formcheck.core.geometry import Point as Point
+from formcheck.core.geometry import angle3 as angle3
+from formcheck.core.geometry import dist as dist
+from formcheck.core.geometry import elevation_deg as elevation_deg
+from formcheck.core.geometry import floor_angle_from_points
+from formcheck.core.geometry import height as height
+from formcheck.core.geometry import pt as pt
+from formcheck.core.geometry import seg_deg as seg_deg
+from formcheck.core.geometry import up_vec as up_vec
 from formcheck.core.pose import Landmark, Pose, side_landmark
 from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
 from formcheck.exercises.families.base import Analyzer, FrameClock, FrameEval
@@ -175,7 +173,11 @@ class FloorParams:
     max_timing_dt_s: float = 0.2
 
 
-class FloorAnalyzer(Analyzer):
+#: the Params of a floor exercise (each embeds a FloorParams as ``floor``)
+FP = TypeVar("FP")
+
+
+class FloorAnalyzer(Analyzer[FP]):
     """Common part of the face-down analyzers: the per-frame context (floor line, frame
     spacing), sustained wrong_view, cut-off body parts as not_visible, debounce per check, and
     the timing-measurability rule. Subclass Params must have ``floor`` (:class:`FloorParams`)
@@ -216,7 +218,7 @@ class FloorAnalyzer(Analyzer):
     # ---- shared machinery ---------------------------------------------------------------
     def update(self, pose: Pose | None, t_ms: float | None = None):
         if pose is not None or t_ms is not None:
-            self.clock.tick((pose.timestamp_ms if t_ms is None else t_ms) / 1000.0)
+            self.clock.tick((cast(Pose, pose).timestamp_ms if t_ms is None else t_ms) / 1000.0)
             dt = self.clock.dt
             # a GIF at 1-2 fps has frames further apart than the tracker's gap tolerance;
             # without this no fault could ever persist across two frames there
