@@ -28,7 +28,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +65,7 @@ class Verdict:
 
 def check_camera(spec: str = "0", timeout_s: float = 3.0) -> Verdict:
     """The camera (index) or stand-in video file opens and delivers a frame."""
-    from formcheck.coach.live import open_camera  # cv2 before av, see live.py
+    from formcheck.coach.capture import open_camera  # cv2 before av, see capture.py
     from formcheck.io.video import VideoError
 
     t0 = time.monotonic()
@@ -118,7 +118,8 @@ def _x11_reachable(display: str, socket_dir: Path) -> tuple[bool, str]:
                       f"({exc.strerror or exc})"
 
 
-def check_display(env: dict | None = None, x11_socket_dir: Path = Path("/tmp/.X11-unix")) -> Verdict:
+def check_display(env: Mapping[str, str] | None = None,
+                  x11_socket_dir: Path = Path("/tmp/.X11-unix")) -> Verdict:
     """A display server the live window can open on. ``env`` defaults to os.environ."""
     env = os.environ if env is None else env
     fix = ("run formcheck from a desktop session (not over plain ssh), use `ssh -X`, or on a "

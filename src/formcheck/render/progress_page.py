@@ -22,6 +22,7 @@ import html
 import math
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -183,7 +184,7 @@ class TimeChart:
     stop lines. Every data mark has class ``mark`` (what the page's check counts)."""
 
     def __init__(self, name: str, first: date, last: date, y_max: float, y_label: str,
-                 pain_days: list[date] = ()):
+                 pain_days: Sequence[date] = ()):
         self.name, self.first, self.last = name, first, last
         self.ndays = (last - first).days + 1
         self.y_max = _nice_max(y_max)
@@ -496,12 +497,12 @@ def _weeks_section(records: list[dict], p: Progress) -> list[str]:
         w["breaks"] += st.breaks
     for t, _ in p.pain_stops:
         wk[monday(t.date())]["pain"] += 1
-    for w in sorted(wk):
-        v = wk[w]
+    for week in sorted(wk):
+        v = wk[week]
         reps = f"{v['good_reps']:.0f}/{v['reps']:.0f}" if v["reps"] else "-"
         posture = f"{v['good_posture'] / v['seated']:.0%}" if v["seated"] else "-"
         parts.append(
-            f"<tr><td>{w.strftime('%d %b %Y')}</td><td>{v['sessions']:.0f}</td><td>{reps}</td>"
+            f"<tr><td>{week.strftime('%d %b %Y')}</td><td>{v['sessions']:.0f}</td><td>{reps}</td>"
             f"<td>{_minutes(v['hold']) if v['hold'] else '-'}</td>"
             f"<td>{_minutes(v['seated']) if v['seated'] else '-'}</td><td>{posture}</td>"
             f"<td>{v['breaks']:.0f}</td><td>{v['pain']:.0f}</td></tr>")
