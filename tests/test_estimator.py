@@ -8,6 +8,7 @@ Regenerate the golden file (only when the model or mediapipe version changes on 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from formcheck.io.estimator import EstimatorOptions, PoseEstimator
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "data" / "golden_glute_bridge_01.json"
-SHARED = HERE.parent.parent / "shared"
+SHARED = Path(os.environ.get("FORMCHECK_SHARED", HERE.parent.parent / "shared"))
 CLIP = SHARED / "sample_videos" / "glute_bridge_01.mp4"
 MODEL = SHARED / "models" / "pose_landmarker_full.task"
 #: key joints compared: the ones MediaPipe sees clearly in this frame (visibility >= 0.9). The
@@ -137,9 +138,41 @@ def test_detect_outside_with_block_is_an_error(need_assets):
         est.detect(np.zeros((64, 64, 3), np.uint8), 0.0)
 
 
+def test_second_person_is_found_within_a_second_and_the_largest_is_analysed(golden, need_assets):
+    """One person is tracked; a bigger second person who walks in is reported within the
+    people check's second, and from then on the bigger one is analysed; once they leave,
+    one person again."""
+    import cv2
+
+    frame = decode_frame(CLIP, golden["frame_index"])
+    small = cv2.resize(frame, (512, 288), interpolation=cv2.INTER_AREA)
+    big = cv2.resize(frame, (768, 432), interpolation=cv2.INTER_AREA)
+    alone = np.empty((432, 1280, 3), np.uint8)
+    alone[:] = np.median(frame.reshape(-1, 3), axis=0).astype(np.uint8)  # the mat's colour
+    alone[144:, :512] = small
+    both = alone.copy()
+    both[:, 512:] = big
+    seq = [alone] * 8 + [both] * 12 + [alone] * 6  # 10 fps: the second person from 0.8 s to 2 s
+    seen = []
+    with PoseEstimator(EstimatorOptions(model_path=str(MODEL))) as est:
+        assert est.options.num_poses == 1 and est.options.people_check_ms == 1000
+        for i, img in enumerate(seq):
+            m = est.detect(img, i * 100.0).main
+            assert m is not None, i
+            seen.append((m.num_people, float(np.nanmean(m.px[[11, 12, 23, 24], 0]))))
+        checks = est.checks
+    assert all(n == 1 and x < 512 for n, x in seen[:8])  # the small person, alone
+    first = next(i for i, (n, _) in enumerate(seen) if n > 1)
+    assert 8 <= first <= 18  # found at the next check, at most 1 s after walking in
+    assert all(n == 2 and x > 512 for n, x in seen[first:20])  # the bigger one is analysed
+    assert all(n == 1 and x < 512 for n, x in seen[21:])  # gone: the small one, alone again
+    assert checks <= 2 + 12 + 1  # once a second while alone, every frame while two are in view
+
+
 @pytest.mark.parametrize("kwargs, msg", [
     ({"model": "huge"}, "lite, full or heavy"),
     ({"num_poses": 0}, "num_poses"),
+    ({"people_check_ms": -1}, "people_check_ms"),
     ({"min_detection_confidence": 1.5}, "min_detection_confidence"),
 ])
 def test_invalid_options_fail_when_built(kwargs, msg):

@@ -100,12 +100,15 @@ def cache_key(video: str | os.PathLike, options) -> str:
     from formcheck.io.model_download import resolve_model
 
     model = resolve_model(options.model, options.model_path)
+    opts = {k: v for k, v in asdict(options).items() if k != "model_path"}
+    if opts.get("num_poses", 1) != 1:  # the people check runs only beside a one-person tracker
+        opts.pop("people_check_ms", None)
     payload = json.dumps(
         {
             "v": CACHE_VERSION,
             "clip": file_sha256(video),
             "model": file_sha256(model),
-            "options": {k: v for k, v in asdict(options).items() if k != "model_path"},
+            "options": opts,
         },
         sort_keys=True,
     )

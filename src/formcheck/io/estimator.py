@@ -6,6 +6,16 @@ VIDEO running mode is used for files *and* live frames: it runs synchronously on
 it is given and uses the previous frame's landmarks to track, so a live loop that always
 hands it the newest camera frame gets the lowest latency without LIVE_STREAM's callback
 queue (which would let results lag behind the person).
+
+One person is tracked (``num_poses=1``): MediaPipe's person detector then runs only when the
+track is lost, and the landmarks follow the person from frame to frame. With ``num_poses=2``
+the detector runs on every frame (it keeps looking for the second person), which on a 720p
+clip is 1.45x slower and re-detects the landmarks each frame: 2-6x more frame-to-frame
+jitter and farther from the heavy model (measured, bench/bench_tracking.py). Whether someone
+else is in view is found by a second, multi-person landmarker that runs about once a second
+(``people_check_ms``); while it sees more than one person it runs on every frame instead of
+the tracker (the behaviour of ``num_poses=2``: the largest person is analysed), until it sees
+one person again.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,8 +43,13 @@ class EstimatorOptions:
     model: str = "full"
     #: explicit .task file; overrides ``model`` lookup
     model_path: str | None = None
-    #: find up to this many people so a second person is reported, not silently mixed in
-    num_poses: int = 2
+    #: people the landmarker follows. 1 tracks the person being coached (the person detector
+    #: runs only when the track is lost); more runs the detector on every frame
+    num_poses: int = 1
+    #: with ``num_poses=1``: look for other people in view this often (milliseconds of the
+    #: stream) with a multi-person pass, so a second person is reported, not silently mixed
+    #: in, and the largest person is the one analysed. 0 = never look.
+    people_check_ms: float = 1000.0
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
@@ -43,6 +59,8 @@ class EstimatorOptions:
             raise ValueError(f"model must be lite, full or heavy, not {self.model!r}")
         if self.num_poses < 1:
             raise ValueError("num_poses must be >= 1")
+        if not self.people_check_ms >= 0:
+            raise ValueError(f"people_check_ms must be >= 0, got {self.people_check_ms}")
         for name in ("min_detection_confidence", "min_presence_confidence",
                      "min_tracking_confidence"):
             v = getattr(self, name)
@@ -63,14 +81,28 @@ class PoseEstimator:
 
     ``detect(rgb, timestamp_ms)`` takes an (H, W, 3) uint8 RGB frame. Timestamps must
     increase strictly (MediaPipe's rule); a timestamp that does not is a ValueError.
+
+    With ``num_poses=1`` and ``people_check_ms > 0`` two landmarkers share the work (see the
+    module docstring): the tracker on every frame while one person is in view, and the
+    people check (``num_poses=2``) every ``people_check_ms``, or on every frame while it sees
+    more than one person. ``checks`` and ``crowd_frames`` count how often the check ran and
+    on how many frames more than one person was seen.
     """
+
+    #: people the check looks for: two are enough to know "more than one"
+    CHECK_POSES = 2
 
     def __init__(self, options: EstimatorOptions = EstimatorOptions()):
         self.options = options
         self.model_path: Path = resolve_model(options.model, options.model_path)
         self._landmarker = None
+        self._checker = None
         self._last_ts: int | None = None
         self._warm = False
+        self._next_check: int | None = None
+        self._crowd = False
+        self.checks = 0
+        self.crowd_frames = 0
 
     def __enter__(self) -> PoseEstimator:
         self.open()
@@ -79,18 +111,13 @@ class PoseEstimator:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def open(self) -> None:
-        if self._landmarker is not None:
-            return
-        # Quiet TFLite/glog start-up chatter unless the user asked for it.
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        from mediapipe.tasks.python import BaseOptions, vision
-
+    def _create(self, num_poses: int):
+        mp = tasks_api()
         o = self.options
-        opts = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=vision.RunningMode.VIDEO,
-            num_poses=o.num_poses,
+        opts = mp.PoseLandmarkerOptions(
+            base_options=mp.BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=mp.RunningMode.VIDEO,
+            num_poses=num_poses,
             min_pose_detection_confidence=o.min_detection_confidence,
             min_pose_presence_confidence=o.min_presence_confidence,
             min_tracking_confidence=o.min_tracking_confidence,
@@ -98,23 +125,46 @@ class PoseEstimator:
         )
         try:
             with _quiet_native_stderr():
-                self._landmarker = vision.PoseLandmarker.create_from_options(opts)
+                return mp.PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as exc:
             why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"cannot load pose model {self.model_path}: {why}") from None
+
+    def open(self) -> None:
+        if self._landmarker is not None:
+            return
+        # Quiet TFLite/glog start-up chatter unless the user asked for it.
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        o = self.options
+        self._landmarker = self._create(o.num_poses)
+        if o.num_poses == 1 and o.people_check_ms > 0:
+            try:
+                self._checker = self._create(self.CHECK_POSES)
+            except BaseException:
+                self.close()
+                raise
         self._last_ts = None
         self._warm = False
+        self._next_check = None
+        self._crowd = False
 
     def close(self) -> None:
-        if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None
+        for name in ("_landmarker", "_checker"):
+            lm = getattr(self, name)
+            if lm is not None:
+                setattr(self, name, None)
+                lm.close()
+
+    def _run(self, landmarker, image, ts: int):
+        if self._warm:
+            return landmarker.detect_for_video(image, ts)
+        with _quiet_native_stderr():  # the first call initialises TFLite, which logs to C stderr
+            return landmarker.detect_for_video(image, ts)
 
     def detect(self, rgb: NDArray[np.uint8], timestamp_ms: float) -> Detection:
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator is not open: use it in a `with` block")
-        import mediapipe as mp
-
+        mp = tasks_api()
         ts = int(round(timestamp_ms))
         if self._last_ts is not None and ts <= self._last_ts:
             raise ValueError(
@@ -124,25 +174,114 @@ class PoseEstimator:
         if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._warm:
-            result = self._landmarker.detect_for_video(image, ts)
-        else:  # the first call initialises TFLite, which logs to the C stderr
-            with _quiet_native_stderr():
-                result = self._landmarker.detect_for_video(image, ts)
-            self._warm = True
-        h, w = rgb.shape[:2]
+        size = (rgb.shape[1], rgb.shape[0])
+        result, seen = self._detect(image, ts)
+        self._warm = True
         n = len(result.pose_landmarks)
         poses = tuple(
             Pose.from_mediapipe(
                 result.pose_landmarks[i],
                 result.pose_world_landmarks[i] if i < len(result.pose_world_landmarks) else None,
                 timestamp_ms=float(timestamp_ms),
-                image_size=(w, h),
-                num_people=n,
+                image_size=size,
+                num_people=max(n, seen),
             )
             for i in range(n)
         )
         return Detection(poses, _largest(poses))
+
+    def _detect(self, image, ts: int):
+        """This frame's landmarker result, and how many people the people check saw in it
+        (0 when it did not run)."""
+        if self._checker is None or not (self._crowd or self._next_check is None
+                                         or ts >= self._next_check):
+            return self._run(self._landmarker, image, ts), 0
+        tracked = None if self._crowd else self._run(self._landmarker, image, ts)
+        check = self._run(self._checker, image, ts)
+        self.checks += 1
+        seen = len(check.pose_landmarks)
+        self._crowd = seen > 1
+        if self._crowd:  # everyone in view, as num_poses=2 gives them: the largest is analysed
+            self.crowd_frames += 1
+            return check, seen
+        self._next_check = ts + max(1, int(round(self.options.people_check_ms)))
+        if tracked is None or (seen and not tracked.pose_landmarks):
+            return check, seen  # the tracker did not run (or lost the one person) this frame
+        return tracked, seen
+
+
+_TASKS: SimpleNamespace | None = None
+#: mediapipe's packages whose ``__init__`` files import every task (audio, text, all of vision,
+#: and matplotlib for drawing_utils): 0.59 s of CPU at start-up, against 0.12 s for the pose
+#: landmarker's own modules (measured with ``python -X importtime``, mediapipe 1.2.2)
+_HEAVY_PACKAGES = ("mediapipe", "mediapipe.tasks", "mediapipe.tasks.python",
+                   "mediapipe.tasks.python.vision")
+
+
+def tasks_api() -> SimpleNamespace:
+    """The few Tasks-API names used here (PoseLandmarker, PoseLandmarkerOptions, RunningMode,
+    BaseOptions, Image, ImageFormat), imported once.
+
+    Unless mediapipe is already imported, its four top packages are entered as bare namespace
+    modules (their own ``__init__`` files are skipped) and only the pose landmarker's modules
+    are loaded: the first frame comes about half a second sooner. If that fails (another
+    mediapipe layout), the ordinary ``import mediapipe`` is used instead."""
+    global _TASKS
+    if _TASKS is not None:
+        return _TASKS
+    import importlib
+    import importlib.util
+    import types
+
+    stubbed = []
+    if "mediapipe" not in sys.modules:
+        spec = importlib.util.find_spec("mediapipe")
+        if spec is not None and spec.submodule_search_locations:
+            root = Path(next(iter(spec.submodule_search_locations)))
+            for name in _HEAVY_PACKAGES:
+                pkg = types.ModuleType(name)
+                pkg.__path__ = [str(root.joinpath(*name.split(".")[1:]))]
+                sys.modules[name] = pkg
+                stubbed.append(name)
+    try:
+        pl = importlib.import_module("mediapipe.tasks.python.vision.pose_landmarker")
+        base = importlib.import_module("mediapipe.tasks.python.core.base_options")
+        image = importlib.import_module("mediapipe.tasks.python.vision.core.image")
+        mode = importlib.import_module(
+            "mediapipe.tasks.python.vision.core.vision_task_running_mode")
+        api = SimpleNamespace(
+            PoseLandmarker=pl.PoseLandmarker, PoseLandmarkerOptions=pl.PoseLandmarkerOptions,
+            RunningMode=mode.VisionTaskRunningMode, BaseOptions=base.BaseOptions,
+            Image=image.Image, ImageFormat=image.ImageFormat)
+    except (ImportError, AttributeError):
+        for name in stubbed:
+            sys.modules.pop(name, None)
+        for name in [m for m in sys.modules if m.startswith("mediapipe.")]:
+            sys.modules.pop(name, None)
+        stubbed = []
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        api = SimpleNamespace(
+            PoseLandmarker=vision.PoseLandmarker, PoseLandmarkerOptions=vision.PoseLandmarkerOptions,
+            RunningMode=vision.RunningMode, BaseOptions=BaseOptions,
+            Image=mp.Image, ImageFormat=mp.ImageFormat)
+    if stubbed:  # what `import mediapipe` users of this process may look for
+        from importlib.metadata import PackageNotFoundError, version
+
+        top = sys.modules["mediapipe"]
+        try:
+            top.__version__ = version("mediapipe")
+        except PackageNotFoundError:
+            top.__version__ = "unknown"
+        top.Image, top.ImageFormat = api.Image, api.ImageFormat
+        vision = sys.modules["mediapipe.tasks.python.vision"]
+        vision.PoseLandmarker, vision.PoseLandmarkerOptions = (api.PoseLandmarker,
+                                                               api.PoseLandmarkerOptions)
+        vision.RunningMode = api.RunningMode
+        sys.modules["mediapipe.tasks.python"].BaseOptions = api.BaseOptions
+    _TASKS = api
+    return api
 
 
 @contextmanager
