@@ -173,6 +173,7 @@ def test_second_person_is_found_within_a_second_and_the_largest_is_analysed(gold
     ({"model": "huge"}, "lite, full or heavy"),
     ({"num_poses": 0}, "num_poses"),
     ({"people_check_ms": -1}, "people_check_ms"),
+    ({"model_fps": 0}, "model_fps"),
     ({"min_detection_confidence": 1.5}, "min_detection_confidence"),
 ])
 def test_invalid_options_fail_when_built(kwargs, msg):

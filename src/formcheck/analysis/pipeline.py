@@ -205,29 +205,40 @@ def analyze_video(
     writer: FrameWriter | None = None
     n = 0
     try:
-        with VideoFileSource(video) as src:
-            info = src.info
+        src = VideoFileSource(video)
+        info = src.info
+        step = options.estimator.frame_step(info.fps)
+        if video_writer is None:  # frames between the model's need no pixels at all
+            src.rgb_every = step
+        with src:
             proc = FrameProcessor(options.exercise, options.smoothing)
             if video_writer is not None:
                 writer = video_writer(info.fps, EXERCISE_NAMES.get(options.exercise, options.exercise))
+            latest: list = [None, None]  # pose and feedback of the latest frame the model saw
 
             def score(item) -> None:
                 frame, main = item
-                pose, fb = proc(main, frame.timestamp_ms)
-                if options.keep_frames:
-                    frames.append(fb)
+                if main is not _NOT_LOOKED_AT:
+                    latest[:] = proc(main, frame.timestamp_ms)
+                    if options.keep_frames:
+                        frames.append(latest[1])
                 if writer is not None:
-                    # decoded into a fresh array per frame: safe to draw on
-                    writer.write(frame.rgb, pose, fb)
+                    # every frame is drawn, with the latest landmarks; decoded into a fresh
+                    # array per frame: safe to draw on
+                    writer.write(frame.rgb, *latest)
                 if on_progress:
                     on_progress(frame.index + 1, info.frame_count)
 
             with PoseEstimator(options.estimator) as est:
                 stage = _Stage(score, name="formcheck-score",
                                queue_size=frames_within_budget(info.width, info.height))
+                # this thread runs the model and nothing else: decoding is in the source's
+                # thread, smoothing, scoring, drawing and encoding in the stage's
                 for frame in src:
-                    det = est.detect(frame.rgb, frame.timestamp_ms)
-                    stage.put((frame, det.main))
+                    if frame.index % step == 0:
+                        stage.put((frame, est.detect(frame.rgb, frame.timestamp_ms).main))
+                    elif writer is not None:
+                        stage.put((frame, _NOT_LOOKED_AT))
                     n += 1
         if n == 0:
             raise VideoError(f"{video} has no decodable frames")
@@ -241,7 +252,15 @@ def analyze_video(
             stage.abort()
         if writer is not None:
             writer.abort()
-    return Analysis(proc.result(), frames, str(video), info.fps, (info.width, info.height))
+    res = proc.result()
+    if step > 1:
+        res.extra["frame_step"] = step
+        res.extra["frames_in_clip"] = n
+    return Analysis(res, frames, str(video), info.fps, (info.width, info.height))
+
+
+#: stands for the landmarks of a frame the model did not look at (``model_fps``)
+_NOT_LOOKED_AT = object()
 
 
 class _Stage:

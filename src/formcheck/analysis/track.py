@@ -103,6 +103,8 @@ def cache_key(video: str | os.PathLike, options) -> str:
     opts = {k: v for k, v in asdict(options).items() if k != "model_path"}
     if opts.get("num_poses", 1) != 1:  # the people check runs only beside a one-person tracker
         opts.pop("people_check_ms", None)
+    if opts.get("model_fps") is None:  # every frame: the same landmarks as before the option
+        opts.pop("model_fps", None)
     payload = json.dumps(
         {
             "v": CACHE_VERSION,
@@ -120,16 +122,21 @@ def extract_track(
     options=None,
     on_frame: Callable[[int, int | None], None] | None = None,
 ) -> PoseTrack:
-    """Run pose estimation over a whole clip (no cache)."""
+    """Run pose estimation over a whole clip (no cache): a row for every frame, or for every
+    k-th frame when ``options.model_fps`` is set (:meth:`EstimatorOptions.frame_step`)."""
     from formcheck.io.estimator import EstimatorOptions, PoseEstimator
     from formcheck.io.video import VideoFileSource
 
     options = options or EstimatorOptions()
     rows = []
-    with VideoFileSource(video) as src, PoseEstimator(options) as est:
+    src = VideoFileSource(video)
+    src.rgb_every = options.frame_step(src.info.fps)
+    with src, PoseEstimator(options) as est:
         total = src.info.frame_count
         size = (src.info.width, src.info.height)
         for frame in src:
+            if frame.rgb is None:  # between the frames the model looks at
+                continue
             size = frame.size
             det = est.detect(frame.rgb, frame.timestamp_ms)
             if det.main is None:

@@ -31,6 +31,35 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
                    help="explicit pose_landmarker .task file (overrides --model lookup)")
 
 
+def _add_rate_args(p: argparse.ArgumentParser) -> None:
+    from formcheck.io.estimator import EstimatorOptions
+
+    fps = EstimatorOptions().model_fps
+    p.add_argument("--full-rate", action="store_true",
+                   help="run the pose model on every frame" + (
+                       f" (default: about {fps:g} frames per second; an annotated video still "
+                       "has every frame)" if fps else " (the default)"))
+    p.add_argument("--model-fps", type=float, default=None, metavar="FPS",
+                   help="run the pose model on about this many frames per second of video")
+
+
+def estimator_options(args):
+    """EstimatorOptions from --model, --model-path, --full-rate and --model-fps."""
+    from dataclasses import replace
+
+    from formcheck.io.estimator import EstimatorOptions
+
+    est = EstimatorOptions(model=args.model, model_path=getattr(args, "model_path", None))
+    if getattr(args, "full_rate", False):
+        return replace(est, model_fps=None)
+    fps = getattr(args, "model_fps", None)
+    if fps is not None:
+        if not fps > 0:
+            raise UserError(f"--model-fps must be > 0, not {fps:g}")
+        return replace(est, model_fps=fps)
+    return est
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="formcheck",
@@ -50,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--report", metavar="FILE", help="write a self-contained HTML report here")
     a.add_argument("--out-video", metavar="FILE", help="write the annotated video (H.264 mp4)")
     a.add_argument("--no-smoothing", action="store_true", help="disable landmark smoothing")
+    _add_rate_args(a)
     a.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
     _add_model_args(a)
 
@@ -69,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="score the clips in N worker processes (default 1); same table")
     _add_model_args(e)
+    _add_rate_args(e)
 
     m = sub.add_parser("models", help="list pose models and where they are found",
                        description="List the pose models, where each is found, or fetch one.")
@@ -118,7 +149,6 @@ def _progress(enabled: bool, desc: str):
 def cmd_analyze(args) -> int:
     from formcheck.analysis.pipeline import AnalysisOptions, analyze_path, result_document
     from formcheck.analysis.smoothing import OneEuroParams
-    from formcheck.io.estimator import EstimatorOptions
     from formcheck.render.annotated_video import AnnotatedVideoWriter
 
     video = Path(args.video)
@@ -131,7 +161,7 @@ def cmd_analyze(args) -> int:
             _check_output(Path(out), video, flag)
     opts = AnalysisOptions(
         exercise=args.exercise,
-        estimator=EstimatorOptions(model=args.model, model_path=args.model_path),
+        estimator=estimator_options(args),
         smoothing=None if args.no_smoothing else OneEuroParams(),
     )
     if not args.quiet:
@@ -217,6 +247,7 @@ def cmd_evaluate(args) -> int:
         raise UserError(f"no such labels file: {args.labels}")
     if args.jobs < 1:
         raise UserError(f"--jobs must be at least 1, not {args.jobs}")
+    args.estimator = estimator_options(args)
     return main_evaluate(args)
 
 

@@ -50,6 +50,10 @@ class EstimatorOptions:
     #: stream) with a multi-person pass, so a second person is reported, not silently mixed
     #: in, and the largest person is the one analysed. 0 = never look.
     people_check_ms: float = 1000.0
+    #: recorded video: run the model on about this many frames per second (every k-th frame,
+    #: k = round(clip fps / model_fps), see :meth:`frame_step`); None = every frame. Live
+    #: input does not use it (the live loop always takes the newest camera frame).
+    model_fps: float | None = None
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
@@ -66,6 +70,14 @@ class EstimatorOptions:
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {v}")
+        if self.model_fps is not None and not self.model_fps > 0:
+            raise ValueError(f"model_fps must be > 0 or None, got {self.model_fps}")
+
+    def frame_step(self, fps: float) -> int:
+        """k: the model runs on frames 0, k, 2k, ... of a clip recorded at ``fps``."""
+        if self.model_fps is None or not fps > 0:
+            return 1
+        return max(1, round(fps / self.model_fps))
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ class Frame:
 
     index: int
     timestamp_ms: float
-    rgb: NDArray[np.uint8]
+    #: None for a frame decoded but not converted (``VideoFileSource(rgb_every=k)``)
+    rgb: NDArray[np.uint8] | None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -89,8 +90,12 @@ class VideoFileSource:
                 ...
     """
 
-    def __init__(self, path: str | os.PathLike, queue_size: int | None = None):
+    def __init__(self, path: str | os.PathLike, queue_size: int | None = None,
+                 rgb_every: int = 1):
         self.path = Path(path)
+        #: only frames 0, k, 2k, ... are converted to RGB; the others come with ``rgb=None``
+        #: (a caller that looks at every k-th frame saves the colour conversion)
+        self.rgb_every = max(1, int(rgb_every))
         self._container: Any = None  # av.container.InputContainer once open
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -189,10 +194,12 @@ class VideoFileSource:
                     t_ms = float(frame.pts * tb) * 1000.0
                 else:
                     t_ms = float(index / self._rate) * 1000.0
-                rgb = frame.to_ndarray(format="rgb24")
-                rot = getattr(frame, "rotation", 0) or 0
-                if rot:
-                    rgb = _rotate(rgb, rot)
+                rgb = None
+                if index % self.rgb_every == 0:
+                    rgb = frame.to_ndarray(format="rgb24")
+                    rot = getattr(frame, "rotation", 0) or 0
+                    if rot:
+                        rgb = _rotate(rgb, rot)
                 if not self._put(Frame(index, t_ms, rgb)):
                     return
                 index += 1
