@@ -139,9 +139,9 @@ def test_detect_outside_with_block_is_an_error(need_assets):
 
 
 def test_second_person_is_found_within_a_second_and_the_largest_is_analysed(golden, need_assets):
-    """One person is tracked; a bigger second person who walks in is reported within the
-    people check's second, and from then on the bigger one is analysed; once they leave,
-    one person again."""
+    """One person is tracked (num_poses=1); a bigger second person who walks in is reported
+    within the people check's second, and from then on the bigger one is analysed; once they
+    leave, one person again."""
     import cv2
 
     frame = decode_frame(CLIP, golden["frame_index"])
@@ -154,8 +154,8 @@ def test_second_person_is_found_within_a_second_and_the_largest_is_analysed(gold
     both[:, 512:] = big
     seq = [alone] * 8 + [both] * 12 + [alone] * 6  # 10 fps: the second person from 0.8 s to 2 s
     seen = []
-    with PoseEstimator(EstimatorOptions(model_path=str(MODEL))) as est:
-        assert est.options.num_poses == 1 and est.options.people_check_ms == 1000
+    with PoseEstimator(EstimatorOptions(model_path=str(MODEL), num_poses=1)) as est:
+        assert est.options.people_check_ms == 1000
         for i, img in enumerate(seq):
             m = est.detect(img, i * 100.0).main
             assert m is not None, i

@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from formcheck.analysis.pipeline import analyze_track
+from formcheck.analysis.pipeline import analyze_track, default_smoothing
 from formcheck.analysis.track import load_or_extract
 from formcheck.core.checks import EXERCISE_IDS
 from formcheck.io.estimator import EstimatorOptions
@@ -90,7 +90,7 @@ def score_clip(label: ClipLabel, videos: Path, options: EstimatorOptions,
     score = ClipScore(label)
     try:
         track = load_or_extract(videos / label.file, options)
-        analysis = analyze_track(track, exercise or label.exercise)
+        analysis = analyze_track(track, exercise or label.exercise, default_smoothing(options))
     except Exception as exc:  # reported per clip; the rest of the evaluation goes on
         score.error = f"{type(exc).__name__}: {exc}"
         return score

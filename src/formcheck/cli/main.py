@@ -34,6 +34,10 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
 def _add_rate_args(p: argparse.ArgumentParser) -> None:
     from formcheck.io.estimator import EstimatorOptions
 
+    p.add_argument("--track", action="store_true",
+                   help="track one person instead of detecting people on every frame: about "
+                   "1.45x faster and steadier, but it measures some postures differently (see "
+                   "the README); others in view are still looked for once a second")
     fps = EstimatorOptions().model_fps
     p.add_argument("--full-rate", action="store_true",
                    help="run the pose model on every frame" + (
@@ -44,12 +48,14 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
 
 
 def estimator_options(args):
-    """EstimatorOptions from --model, --model-path, --full-rate and --model-fps."""
+    """EstimatorOptions from --model, --model-path, --track, --full-rate and --model-fps."""
     from dataclasses import replace
 
     from formcheck.io.estimator import EstimatorOptions
 
     est = EstimatorOptions(model=args.model, model_path=getattr(args, "model_path", None))
+    if getattr(args, "track", False):
+        est = replace(est, num_poses=1)
     if getattr(args, "full_rate", False):
         return replace(est, model_fps=None)
     fps = getattr(args, "model_fps", None)
@@ -147,8 +153,12 @@ def _progress(enabled: bool, desc: str):
 
 
 def cmd_analyze(args) -> int:
-    from formcheck.analysis.pipeline import AnalysisOptions, analyze_path, result_document
-    from formcheck.analysis.smoothing import OneEuroParams
+    from formcheck.analysis.pipeline import (
+        AnalysisOptions,
+        analyze_path,
+        default_smoothing,
+        result_document,
+    )
     from formcheck.render.annotated_video import AnnotatedVideoWriter
 
     video = Path(args.video)
@@ -159,10 +169,11 @@ def cmd_analyze(args) -> int:
                       ("--report", args.report)):
         if out:
             _check_output(Path(out), video, flag)
+    est = estimator_options(args)
     opts = AnalysisOptions(
         exercise=args.exercise,
-        estimator=estimator_options(args),
-        smoothing=None if args.no_smoothing else OneEuroParams(),
+        estimator=est,
+        smoothing=None if args.no_smoothing else default_smoothing(est),
     )
     if not args.quiet:
         print(DISCLAIMER, file=sys.stderr)

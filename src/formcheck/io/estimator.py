@@ -7,21 +7,23 @@ it is given and uses the previous frame's landmarks to track, so a live loop tha
 hands it the newest camera frame gets the lowest latency without LIVE_STREAM's callback
 queue (which would let results lag behind the person).
 
-One person is tracked (``num_poses=1``): MediaPipe's person detector then runs only when the
-track is lost, and the landmarks follow the person from frame to frame. With ``num_poses=2``
-the detector runs on every frame (it keeps looking for the second person), which on a 720p
-clip is 1.45x slower and re-detects the landmarks each frame: 2-6x more frame-to-frame
-jitter and farther from the heavy model (measured, bench/bench_tracking.py). Whether someone
-else is in view is found by a second, multi-person landmarker that runs about once a second
-(``people_check_ms``); while it sees more than one person it runs on every frame instead of
-the tracker (the behaviour of ``num_poses=2``: the largest person is analysed), until it sees
-one person again.
+By default (``num_poses=2``) MediaPipe's person detector runs on every frame, so a second
+person is found and the largest one is analysed. With ``num_poses=1`` (``--track``) one
+person is tracked: the detector runs only when the track is lost, which on a 720p clip is
+about 1.45x faster with 4x less frame-to-frame jitter, and a second, multi-person landmarker
+(the people check) runs about once a second (``people_check_ms``) to find others; while it
+sees more than one person it runs on every frame instead of the tracker (the largest person
+is analysed), until it sees one person again. Tracking is not the default because it
+measures some postures differently: on sitting_01 the tracked trunk lean during the labelled
+slouch (3.9-8.7 s, 13-33 deg) is 3 deg, against 19.5 deg with the detector on every frame,
+so the slouch is missed (re-detecting once a second does not change it).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +45,10 @@ class EstimatorOptions:
     model: str = "full"
     #: explicit .task file; overrides ``model`` lookup
     model_path: str | None = None
-    #: people the landmarker follows. 1 tracks the person being coached (the person detector
-    #: runs only when the track is lost); more runs the detector on every frame
-    num_poses: int = 1
+    #: 2 (default): the person detector runs on every frame and finds up to two people (the
+    #: largest is analysed). 1: track the person being coached (the detector runs only when
+    #: the track is lost; faster and steadier, see the module docstring for what it misses)
+    num_poses: int = 2
     #: with ``num_poses=1``: look for other people in view this often (milliseconds of the
     #: stream) with a multi-person pass, so a second person is reported, not silently mixed
     #: in, and the largest person is the one analysed. 0 = never look.
@@ -136,8 +139,7 @@ class PoseEstimator:
             output_segmentation_masks=False,
         )
         try:
-            with _quiet_native_stderr():
-                return mp.PoseLandmarker.create_from_options(opts)
+            return mp.PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as exc:
             why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"cannot load pose model {self.model_path}: {why}") from None
@@ -148,13 +150,34 @@ class PoseEstimator:
         # Quiet TFLite/glog start-up chatter unless the user asked for it.
         os.environ.setdefault("GLOG_minloglevel", "2")
         o = self.options
-        self._landmarker = self._create(o.num_poses)
-        if o.num_poses == 1 and o.people_check_ms > 0:
+        tasks_api()
+        made: dict = {}
+
+        def make_checker() -> None:
             try:
-                self._checker = self._create(self.CHECK_POSES)
-            except BaseException:
-                self.close()
-                raise
+                made["checker"] = self._create(self.CHECK_POSES)
+            except BaseException as exc:  # raised by open() below
+                made["error"] = exc
+
+        # the two landmarkers load at the same time (the loading releases the GIL): the
+        # first frame comes sooner on two cores
+        helper = None
+        if o.num_poses == 1 and o.people_check_ms > 0:
+            helper = threading.Thread(target=make_checker, name="formcheck-load", daemon=True)
+        with _quiet_native_stderr():  # once around both: it swaps file descriptor 2
+            if helper is not None:
+                helper.start()
+            try:
+                self._landmarker = self._create(o.num_poses)
+            finally:
+                if helper is not None:
+                    helper.join()
+                    self._checker = made.get("checker")
+                if self._landmarker is None:  # its error is on its way up
+                    self.close()
+        if "error" in made:
+            self.close()
+            raise made["error"]
         self._last_ts = None
         self._warm = False
         self._next_check = None
