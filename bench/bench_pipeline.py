@@ -6,10 +6,11 @@
 For each model variant, in one run on the same clip:
 
 * stages, each timed alone (ms per frame, median over frames):
-  decode (PyAV -> RGB), inference (the model on pre-decoded frames = the *bare model*),
+  decode (PyAV -> RGB), inference (the model on pre-decoded frames = the *bare model*:
+  ``num_poses=1`` tracking, without the people check),
   smoothing (One Euro), analysis (the exercise analyzer), drawing (skeleton + status panel),
   encoding (H.264 as the annotated video is written: libx264, one thread);
-* end to end: ``pipeline.analyze_video`` as ``formcheck analyze`` runs it (decode thread,
+* end to end: ``pipeline.analyze_video`` as ``formcheck analyze --full-rate`` runs it (decode thread,
   model + analysis, drawing + encoding thread), with and without ``--out-video``, each in a
   fresh child process so its peak RSS (VmHWM) is its own. Its fps counts the whole call
   (opening the clip, loading the model, every frame, finishing the video) over all frames;
@@ -73,7 +74,9 @@ def child_e2e(model: str, clip: str, exercise: str, with_video: bool) -> dict:
 
     import_s = time.perf_counter() - t0
     c0 = cpu_s()
-    opts = AnalysisOptions(exercise=exercise, estimator=EstimatorOptions(model=model))
+    # every frame, so the per-frame figures compare with the bare model's
+    opts = AnalysisOptions(exercise=exercise,
+                           estimator=EstimatorOptions(model=model, model_fps=None))
     marks: list[float] = []
 
     def progress(done: int, total: int | None) -> None:
@@ -147,7 +150,8 @@ def bare_model(frames, model: str):
     from formcheck.io.estimator import EstimatorOptions, PoseEstimator
 
     poses, times = [], []
-    with PoseEstimator(EstimatorOptions(model=model)) as est:
+    # the tracker alone (num_poses=1), without formcheck's once-a-second people check
+    with PoseEstimator(EstimatorOptions(model=model, people_check_ms=0)) as est:
         t_all, c0 = time.perf_counter(), cpu_s()
         for fr in frames:
             t0 = time.perf_counter()
