@@ -40,7 +40,7 @@ marks = {}
 def cpu():
     t = os.times()
     return t.user + t.system
-import formcheck.estimator as est, formcheck.pipeline as pl
+import formcheck.io.estimator as est, formcheck.analysis.pipeline as pl
 _open, _call = est.PoseEstimator.open, pl.FrameProcessor.__call__
 def open_(self):
     marks.setdefault("imports", time.time() - t0)

@@ -57,8 +57,8 @@ def error(p: np.ndarray, ref: np.ndarray) -> np.ndarray:
 
 
 def main() -> int:
-    from formcheck.estimator import EstimatorOptions
-    from formcheck.track import load_or_extract
+    from formcheck.analysis.track import load_or_extract
+    from formcheck.io.estimator import EstimatorOptions
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--all", action="store_true", help="every clip in sample_videos")
