@@ -66,7 +66,9 @@ def estimator_options(args):
     return est
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with ``only`` a command's name, the parsers that command
+    needs (the start-up of `formcheck analyze` then skips importing the live front end)."""
     parser = argparse.ArgumentParser(
         prog="formcheck",
         description="Camera coach for low back pain exercises: counts reps, times holds and "
@@ -124,15 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--no-download", action="store_true", help="copy only; never download")
     f.add_argument("--force", action="store_true",
                    help="replace files whose SHA-256 differs from the manifest")
-    from formcheck.batch.runner import add_batch_parser
+    if only in (None, "batch"):
+        from formcheck.batch.runner import add_batch_parser
 
-    add_batch_parser(sub)
-    from formcheck.coach.live import add_parsers as add_live_parsers
+        add_batch_parser(sub)
+    if only in (None, "live", "routine", "history"):
+        # imports OpenCV (and the live module): not worth it for `analyze` or `evaluate`
+        from formcheck.coach.live import add_parsers as add_live_parsers
 
-    add_live_parsers(sub)  # live, routine, history
-    from formcheck.cli.doctor import add_parser as add_doctor_parser
+        add_live_parsers(sub)  # live, routine, history
+    if only in (None, "doctor"):
+        from formcheck.cli.doctor import add_parser as add_doctor_parser
 
-    add_doctor_parser(sub)
+        add_doctor_parser(sub)
     return parser
 
 
@@ -159,7 +165,6 @@ def cmd_analyze(args) -> int:
         default_smoothing,
         result_document,
     )
-    from formcheck.render.annotated_video import AnnotatedVideoWriter
 
     video = Path(args.video)
     if not video.exists():
@@ -179,7 +184,11 @@ def cmd_analyze(args) -> int:
         print(DISCLAIMER, file=sys.stderr)
     bar, update = _progress(not args.quiet, video.name)
     try:
-        writer = partial(AnnotatedVideoWriter, args.out_video) if args.out_video else None
+        writer = None
+        if args.out_video:  # OpenCV and the drawing code are imported only when drawing
+            from formcheck.render.annotated_video import AnnotatedVideoWriter
+
+            writer = partial(AnnotatedVideoWriter, args.out_video)
         analysis = analyze_path(video, opts, video_writer=writer, on_progress=update)
     finally:
         if bar is not None:
@@ -342,7 +351,9 @@ COMMANDS = {"analyze": cmd_analyze, "evaluate": cmd_evaluate, "models": cmd_mode
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    first = words[0] if words else None
+    parser = build_parser(first if first in ("analyze", "evaluate", "models", "fetch") else None)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
