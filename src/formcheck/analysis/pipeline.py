@@ -209,7 +209,6 @@ def analyze_video(
     from formcheck.io.estimator import PoseEstimator
     from formcheck.io.video import VideoError, VideoFileSource, frames_within_budget
 
-    frames: list[FrameFeedback] = []
     stage: _Stage | None = None
     writer: FrameWriter | None = None
     n = 0
@@ -220,35 +219,14 @@ def analyze_video(
         if video_writer is None:  # frames between the model's need no pixels at all
             src.rgb_every = step
         with src:
-            proc = FrameProcessor(options.exercise, options.smoothing)
             if video_writer is not None:
                 writer = video_writer(info.fps, EXERCISE_NAMES.get(options.exercise, options.exercise))
-            latest: list = [None, None]  # pose and feedback of the latest frame the model saw
-
-            def score(item) -> None:
-                frame, main = item
-                if main is not _NOT_LOOKED_AT:
-                    latest[:] = proc(main, frame.timestamp_ms)
-                    if options.keep_frames:
-                        frames.append(latest[1])
-                if writer is not None:
-                    # every frame is drawn, with the latest landmarks; decoded into a fresh
-                    # array per frame: safe to draw on
-                    writer.write(frame.rgb, *latest)
-                if on_progress:
-                    on_progress(frame.index + 1, info.frame_count)
-
+            scorer = _Scorer(FrameProcessor(options.exercise, options.smoothing),
+                             options.keep_frames, writer, on_progress, info.frame_count)
             with PoseEstimator(options.estimator) as est:
-                stage = _Stage(score, name="formcheck-score",
+                stage = _Stage(scorer, name="formcheck-score",
                                queue_size=frames_within_budget(info.width, info.height))
-                # this thread runs the model and nothing else: decoding is in the source's
-                # thread, smoothing, scoring, drawing and encoding in the stage's
-                for frame in src:
-                    if frame.index % step == 0:
-                        stage.put((frame, est.detect(frame.rgb, frame.timestamp_ms).main))
-                    elif writer is not None:
-                        stage.put((frame, _NOT_LOOKED_AT))
-                    n += 1
+                n = _run_model(src, est, stage, step, every_frame=writer is not None)
         if n == 0:
             raise VideoError(f"{video} has no decodable frames")
         stage.close()
@@ -261,6 +239,7 @@ def analyze_video(
             stage.abort()
         if writer is not None:
             writer.abort()
+    frames, proc = scorer.frames, scorer.proc
     res = proc.result()
     if step > 1:
         res.extra["frame_step"] = step
@@ -270,6 +249,48 @@ def analyze_video(
 
 #: stands for the landmarks of a frame the model did not look at (``model_fps``)
 _NOT_LOOKED_AT = object()
+
+
+def _run_model(src, est, stage: _Stage, step: int, every_frame: bool) -> int:
+    """The model's thread: the model on frames 0, step, 2 step, ... and nothing else
+    (decoding is in the source's thread; smoothing, scoring, drawing and encoding in the
+    stage's). With ``every_frame`` the frames in between go to the stage too, to be drawn.
+    Returns the number of frames decoded."""
+    n = 0
+    for frame in src:
+        if frame.index % step == 0:
+            stage.put((frame, est.detect(frame.rgb, frame.timestamp_ms).main))
+        elif every_frame:
+            stage.put((frame, _NOT_LOOKED_AT))
+        n += 1
+    return n
+
+
+class _Scorer:
+    """The stage thread's work on one (frame, main pose) item: score the frames the model
+    looked at; draw every frame, with the latest landmarks and feedback."""
+
+    def __init__(self, proc: FrameProcessor, keep_frames: bool, writer: FrameWriter | None,
+                 on_progress: Callable[[int, int | None], None] | None, total: int | None):
+        self.proc = proc
+        self.keep_frames = keep_frames
+        self.writer = writer
+        self.on_progress = on_progress
+        self.total = total
+        self.frames: list[FrameFeedback] = []
+        self.latest: tuple = (None, None)
+
+    def __call__(self, item) -> None:
+        frame, main = item
+        if main is not _NOT_LOOKED_AT:
+            self.latest = self.proc(main, frame.timestamp_ms)
+            if self.keep_frames:
+                self.frames.append(self.latest[1])
+        if self.writer is not None:
+            # decoded into a fresh array per frame: safe to draw on
+            self.writer.write(frame.rgb, *self.latest)
+        if self.on_progress:
+            self.on_progress(frame.index + 1, self.total)
 
 
 class _Stage:
