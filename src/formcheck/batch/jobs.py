@@ -59,14 +59,14 @@ class Backend(Protocol):
 # ---- one clip (runs in a worker) ------------------------------------------------------------
 
 def analysis_options(options: ClipOptions, exercise: str):
-    from formcheck.analysis.pipeline import AnalysisOptions
-    from formcheck.analysis.smoothing import OneEuroParams
+    from formcheck.analysis.pipeline import AnalysisOptions, default_smoothing
     from formcheck.io.estimator import EstimatorOptions
 
+    est = EstimatorOptions(model=options.model, model_path=options.model_path)
     return AnalysisOptions(
         exercise=exercise,
-        estimator=EstimatorOptions(model=options.model, model_path=options.model_path),
-        smoothing=OneEuroParams() if options.smoothing else None,
+        estimator=est,
+        smoothing=default_smoothing(est) if options.smoothing else None,
     )
 
 

@@ -112,7 +112,7 @@ def result_json(outcome: SessionOutcome, source: str, info: VideoInfo | None, mo
 
 def run_live(opts: LiveOptions, out=sys.stdout) -> int:
     """The `formcheck live` command. Returns the exit status."""
-    from formcheck.analysis.pipeline import FrameProcessor
+    from formcheck.analysis.pipeline import FrameProcessor, default_smoothing
     from formcheck.coach.voice import VoiceCoach, make_voice
     from formcheck.io.estimator import EstimatorOptions, PoseEstimator
 
@@ -145,7 +145,8 @@ def run_live(opts: LiveOptions, out=sys.stdout) -> int:
             prog = step_for(opts.exercise)
             session = LiveSession(
                 StepSpec(opts.exercise, prog.target_text if prog else ""), est, display,
-                lambda: FrameProcessor(opts.exercise), coach=coach, recorder=recorder,
+                lambda: FrameProcessor(opts.exercise, default_smoothing(est_opts)),
+                coach=coach, recorder=recorder,
                 params=opts.params, setup=opts.setup, max_seconds=opts.max_seconds,
             )
             if coach is not None:

@@ -150,7 +150,7 @@ def format_routine_summary(run: RoutineRun) -> str:
 
 def main_routine(args) -> int:
     """`formcheck routine`."""
-    from formcheck.analysis.pipeline import FrameProcessor
+    from formcheck.analysis.pipeline import FrameProcessor, default_smoothing
     from formcheck.coach.capture import SessionClock, open_camera
     from formcheck.coach.history import append_session, session_record
     from formcheck.coach.live import release_session
@@ -172,12 +172,14 @@ def main_routine(args) -> int:
     run: RoutineRun | None = None
     try:
         display = CvWindow("formcheck - routine")
-        with PoseEstimator(EstimatorOptions(model=args.model, model_path=args.model_path)) as est:
+        est_opts = EstimatorOptions(model=args.model, model_path=args.model_path)
+        with PoseEstimator(est_opts) as est:
             if hasattr(source, "__enter__"):
                 source.__enter__()
             grabber = FrameGrabber(source, SessionClock(), desc).start()
             run = run_steps(
-                steps, grabber, est, display, lambda ex: FrameProcessor(ex),
+                steps, grabber, est, display,
+                lambda ex: FrameProcessor(ex, default_smoothing(est_opts)),
                 coach_factory=(lambda: VoiceCoach(voice)) if voice is not None else (lambda: None),
                 rest_s=args.rest,
             )
