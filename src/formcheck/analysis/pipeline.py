@@ -31,9 +31,18 @@ from formcheck.io.estimator import EstimatorOptions
 class AnalysisOptions:
     exercise: str
     estimator: EstimatorOptions = field(default_factory=EstimatorOptions)
-    smoothing: OneEuroParams | None = field(default_factory=OneEuroParams)
+    #: :data:`DEFAULT_SMOOTHING` = :func:`default_smoothing` of ``estimator``
+    smoothing: OneEuroParams | None | str = "default"
     #: keep every frame's feedback (signals for plots and reports)
     keep_frames: bool = True
+
+    def __post_init__(self) -> None:
+        if self.smoothing == DEFAULT_SMOOTHING:
+            object.__setattr__(self, "smoothing", default_smoothing(self.estimator))
+
+
+#: the smoothing that goes with the landmarks' estimator (:func:`default_smoothing`)
+DEFAULT_SMOOTHING = "default"
 
 
 def default_smoothing(estimator: EstimatorOptions) -> OneEuroParams | None:
@@ -114,8 +123,12 @@ class Analysis:
 
 
 def analyze_track(track: PoseTrack, exercise: str,
-                  smoothing: OneEuroParams | None = OneEuroParams()) -> Analysis:
-    """Score a pose track (landmarks already extracted)."""
+                  smoothing: OneEuroParams | None | str = DEFAULT_SMOOTHING) -> Analysis:
+    """Score a pose track (landmarks already extracted). The default smoothing is the one
+    that goes with the default estimator (the one :func:`track.load_or_extract` uses when
+    given no options)."""
+    if smoothing == DEFAULT_SMOOTHING:
+        smoothing = default_smoothing(EstimatorOptions())
     proc = FrameProcessor(exercise, smoothing)
     frames = [proc(pose, t)[1] for t, pose in track.poses()]
     return Analysis(proc.result(), frames, track.source, track.fps, track.image_size)
