@@ -7,8 +7,8 @@ In one run, on the same clip(s), each command is started as its own process and 
 start to exit (``os.wait4``: wall seconds, CPU seconds of all its threads, peak RSS), best of
 ``--repeat`` (the run with the shortest wall time):
 
-* ``formcheck analyze --json`` with default settings (one person tracked), with
-  ``--out-video``, and with ``--detect-every-frame`` (the person detector on every frame);
+* ``formcheck analyze --json`` with default settings (the person detector on every frame) and
+  with ``--track`` (one person tracked), each also with ``--out-video``;
 * the bare Tasks model (mediapipe 1.2.x, the project's environment): OpenCV decode + BGR->RGB +
   ``PoseLandmarker.detect_for_video``, ``num_poses=1`` (tracking) and ``num_poses=2``;
 * the legacy API a peer project uses: mediapipe 0.10.14 ``mp.solutions.pose.Pose(
@@ -110,9 +110,9 @@ def commands(clip: Path, exercise: str, model: Path, tmp: Path, legacy: Path | N
     video = ["--out-video", str(tmp / "a.mp4")]
     rows = [("formcheck analyze --json (default)", fc),
             ("formcheck analyze --json --out-video", [*fc, *video])]
-    if has_flag("--detect-every-frame"):
-        rows.append(("formcheck analyze --json --detect-every-frame",
-                     [*fc, "--detect-every-frame"]))
+    if has_flag("--track"):
+        rows.append(("formcheck analyze --json --track", [*fc, "--track"]))
+        rows.append(("formcheck analyze --json --track --out-video", [*fc, "--track", *video]))
     bare = [sys.executable, str(PEERS / "tasks_bare.py"), str(clip), str(model)]
     rows.append(("bare Tasks model, num_poses=1 (tracking)", [*bare, "1"]))
     rows.append(("bare Tasks model, num_poses=2", [*bare, "2"]))
@@ -170,7 +170,7 @@ def main() -> int:
             fps = n / r.wall_s
             vp = f"{fastest_peer / r.wall_s:.2f}x" if fastest_peer else "-"
             # each formcheck row against the bare model that finds people the same way
-            ref = other if "detect-every-frame" in label else bare
+            ref = bare if "--track" in label else other
             vb = f"{ref.wall_s / r.wall_s:.0%}" if ref and label.startswith("formcheck") else "-"
             print(f"| {label} | {fps:.1f} | {r.cpu_s:.1f} | {r.rss_mb:.0f} | {vp} | {vb} | "
                   f"{', '.join(f'{w:.1f}' for w in walls)} |")

@@ -6,8 +6,8 @@
 For each clip, three landmark tracks (full model unless said, VIDEO mode), each through the
 landmark cache (``FORMCHECK_CACHE_DIR``), so a second run costs nothing:
 
-* ``tracking``: ``num_poses=1`` with the people check about once a second (the default);
-* ``per-frame``: ``num_poses=2`` - the person detector runs on every frame (``--detect-every-frame``);
+* ``tracking``: ``num_poses=1`` with the people check about once a second (``--track``);
+* ``per-frame``: ``num_poses=2`` - the person detector runs on every frame (the default);
 * ``reference``: the heavy model, ``num_poses=1``, no people check. It tracks too, so it
   shares tracking's way of seeing a posture: on sitting_01 the tracked trunk lean misses the
   labelled slouch that per-frame detection sees (see formcheck.io.estimator). Read the error

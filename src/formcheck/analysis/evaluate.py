@@ -206,7 +206,7 @@ def score_clips_parallel(clips: list[ClipLabel], folder: Path, options: Estimato
 
 def main_evaluate(args) -> int:
     """``formcheck evaluate`` body; returns the exit status."""
-    # the CLI puts --detect-every-frame / --full-rate / --model-fps into args.estimator
+    # the CLI puts --track / --full-rate / --model-fps into args.estimator
     options = getattr(args, "estimator", None) or EstimatorOptions(model=args.model)
     scores = run_evaluation(args.labels, args.videos, options, args.exercise or None,
                             jobs=getattr(args, "jobs", 1))

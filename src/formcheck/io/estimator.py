@@ -7,19 +7,20 @@ it is given and uses the previous frame's landmarks to track, so a live loop tha
 hands it the newest camera frame gets the lowest latency without LIVE_STREAM's callback
 queue (which would let results lag behind the person).
 
-One person is tracked (``num_poses=1``, the default): MediaPipe's person detector runs only
-when the track is lost, and the landmarks follow the person from frame to frame. With
-``num_poses=2`` (``--detect-every-frame``) the detector runs on every frame, which on a 720p
-clip is about 1.45x slower and re-detects the landmarks each frame: 5x more frame-to-frame
-jitter (bench/bench_tracking.py). Whether someone else is in view is found by a second,
-multi-person landmarker (the people check) that runs about once a second
-(``people_check_ms``); while it sees more than one person it runs on every frame instead of
-the tracker (the largest person is analysed), until it sees one person again.
+By default (``num_poses=2``) MediaPipe's person detector runs on every frame, so a second
+person is found and the largest one is analysed. With ``num_poses=1`` (``--track``) one
+person is tracked: the detector runs only when the track is lost, which on a 720p clip is
+about 1.45x faster with 5x less frame-to-frame jitter (bench/bench_tracking.py), and a second,
+multi-person landmarker (the people check) runs about once a second (``people_check_ms``) to
+find others; while it sees more than one person it runs on every frame instead of the tracker
+(the largest person is analysed), until it sees one person again.
 
-Tracking measures some postures differently: on sitting_01 the tracked trunk lean during the
-labelled slouch (3.9-8.7 s) is 3 deg against 19 deg detected every frame (the slouch is still
-found, from the head's forward position). On the 37 labelled clips `formcheck evaluate` agrees
-with the labels as well either way (reps 23/23, faults 21/21, no false alarms, 2026-12-01).
+Tracking is not the default because it reads small posture changes smaller: on sitting_01 the
+tracked trunk lean during the labelled slouch (3.9-8.7 s) is 3 deg against 19 deg detected on
+every frame; pelvic_tilt_01's hip-angle swing is about half as wide; and pelvic_tilt_11 cut at
+3.0 s (tests/test_lying_scenario_clips.py) counts 0 reps tracked instead of 1. `formcheck
+evaluate` on the 37 labelled clips agrees as well either way (reps 23/23, faults 21/21, no
+false alarms, 2026-12-01).
 """
 
 from __future__ import annotations
@@ -48,10 +49,11 @@ class EstimatorOptions:
     model: str = "full"
     #: explicit .task file; overrides ``model`` lookup
     model_path: str | None = None
-    #: 1 (default): track the person being coached (the person detector runs only when the
-    #: track is lost); others are looked for by the people check. 2: the detector runs on
-    #: every frame and finds up to two people (the largest is analysed); slower, jitterier
-    num_poses: int = 1
+    #: 2 (default): the person detector runs on every frame and finds up to two people (the
+    #: largest is analysed). 1: track the person being coached (the detector runs only when
+    #: the track is lost; others are looked for by the people check): faster and steadier,
+    #: but see the module docstring for what it reads smaller
+    num_poses: int = 2
     #: with ``num_poses=1``: look for other people in view this often (milliseconds of the
     #: stream) with a multi-person pass, so a second person is reported, not silently mixed
     #: in, and the largest person is the one analysed. 0 = never look.
