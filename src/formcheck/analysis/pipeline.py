@@ -31,17 +31,13 @@ from formcheck.io.estimator import EstimatorOptions
 class AnalysisOptions:
     exercise: str
     estimator: EstimatorOptions = field(default_factory=EstimatorOptions)
-    #: :data:`DEFAULT_SMOOTHING` = :func:`default_smoothing` of ``estimator``
-    smoothing: OneEuroParams | None | str = "default"
+    #: the default suits the default estimator; with tracking pass default_smoothing(estimator)
+    smoothing: OneEuroParams | None = field(default_factory=OneEuroParams)
     #: keep every frame's feedback (signals for plots and reports)
     keep_frames: bool = True
 
-    def __post_init__(self) -> None:
-        if self.smoothing == DEFAULT_SMOOTHING:
-            object.__setattr__(self, "smoothing", default_smoothing(self.estimator))
 
-
-#: the smoothing that goes with the landmarks' estimator (:func:`default_smoothing`)
+#: the smoothing that goes with the default estimator's landmarks (:func:`default_smoothing`)
 DEFAULT_SMOOTHING = "default"
 
 
@@ -127,9 +123,8 @@ def analyze_track(track: PoseTrack, exercise: str,
     """Score a pose track (landmarks already extracted). The default smoothing is the one
     that goes with the default estimator (the one :func:`track.load_or_extract` uses when
     given no options)."""
-    if smoothing == DEFAULT_SMOOTHING:
-        smoothing = default_smoothing(EstimatorOptions())
-    proc = FrameProcessor(exercise, smoothing)
+    params = default_smoothing(EstimatorOptions()) if isinstance(smoothing, str) else smoothing
+    proc = FrameProcessor(exercise, params)
     frames = [proc(pose, t)[1] for t, pose in track.poses()]
     return Analysis(proc.result(), frames, track.source, track.fps, track.image_size)
 

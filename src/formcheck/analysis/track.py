@@ -135,7 +135,7 @@ def extract_track(
         total = src.info.frame_count
         size = (src.info.width, src.info.height)
         for frame in src:
-            if frame.rgb is None:  # between the frames the model looks at
+            if frame.index % src.rgb_every:  # between the frames the model looks at
                 continue
             size = frame.size
             det = est.detect(frame.rgb, frame.timestamp_ms)

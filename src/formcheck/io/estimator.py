@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -309,17 +310,18 @@ def tasks_api() -> SimpleNamespace:
     if stubbed:  # what `import mediapipe` users of this process may look for
         from importlib.metadata import PackageNotFoundError, version
 
-        top = sys.modules["mediapipe"]
+        top: Any = sys.modules["mediapipe"]
         try:
             top.__version__ = version("mediapipe")
         except PackageNotFoundError:
             top.__version__ = "unknown"
         top.Image, top.ImageFormat = api.Image, api.ImageFormat
-        vision = sys.modules["mediapipe.tasks.python.vision"]
-        vision.PoseLandmarker, vision.PoseLandmarkerOptions = (api.PoseLandmarker,
+        vis: Any = sys.modules["mediapipe.tasks.python.vision"]
+        vis.PoseLandmarker, vis.PoseLandmarkerOptions = (api.PoseLandmarker,
                                                                api.PoseLandmarkerOptions)
-        vision.RunningMode = api.RunningMode
-        sys.modules["mediapipe.tasks.python"].BaseOptions = api.BaseOptions
+        vis.RunningMode = api.RunningMode
+        python: Any = sys.modules["mediapipe.tasks.python"]
+        python.BaseOptions = api.BaseOptions
     _TASKS = api
     return api
 

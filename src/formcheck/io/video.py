@@ -33,8 +33,8 @@ class Frame:
 
     index: int
     timestamp_ms: float
-    #: None for a frame decoded but not converted (``VideoFileSource(rgb_every=k)``)
-    rgb: NDArray[np.uint8] | None
+    #: :data:`NO_PIXELS` for a frame decoded but not converted (``VideoFileSource(rgb_every=k)``)
+    rgb: NDArray[np.uint8]
 
     @property
     def size(self) -> tuple[int, int]:
@@ -54,6 +54,9 @@ class VideoInfo:
 
 
 _END = object()
+#: the pixels of a frame decoded but not converted to RGB (nothing looks at it)
+NO_PIXELS: NDArray[np.uint8] = np.zeros((0, 0, 3), np.uint8)
+NO_PIXELS.setflags(write=False)
 #: memory for frames waiting in one queue between threads: 8 frames of 720p (22 MB) keep the
 #: model fed through decoding hiccups; 1080p gets 5 (31 MB), 4K 2 (50 MB) instead of 8 (200 MB).
 #: Measured peak RSS of analyze with --out-video on 1080p plank_08: 503 MB with a 64 MB
@@ -93,7 +96,7 @@ class VideoFileSource:
     def __init__(self, path: str | os.PathLike, queue_size: int | None = None,
                  rgb_every: int = 1):
         self.path = Path(path)
-        #: only frames 0, k, 2k, ... are converted to RGB; the others come with ``rgb=None``
+        #: only frames 0, k, 2k, ... are converted to RGB; the others come with ``NO_PIXELS``
         #: (a caller that looks at every k-th frame saves the colour conversion)
         self.rgb_every = max(1, int(rgb_every))
         self._container: Any = None  # av.container.InputContainer once open
@@ -194,7 +197,7 @@ class VideoFileSource:
                     t_ms = float(frame.pts * tb) * 1000.0
                 else:
                     t_ms = float(index / self._rate) * 1000.0
-                rgb = None
+                rgb = NO_PIXELS
                 if index % self.rgb_every == 0:
                     rgb = frame.to_ndarray(format="rgb24")
                     rot = getattr(frame, "rotation", 0) or 0
