@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from formcheck.core.pose import Pose
 from formcheck.io.model_download import resolve_model
 from formcheck.io.models import ModelError
+from formcheck.io.offline import block_native_uploads, unblock_native_uploads
 
 
 @dataclass(frozen=True)
@@ -96,19 +97,28 @@ class PoseEstimator:
             min_tracking_confidence=o.min_tracking_confidence,
             output_segmentation_masks=False,
         )
+        # MediaPipe's native usage logging would phone home; keep it here (see io/offline.py)
+        block_native_uploads()
         try:
             with _quiet_native_stderr():
                 self._landmarker = vision.PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as exc:
+            unblock_native_uploads()
             why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"cannot load pose model {self.model_path}: {why}") from None
+        except BaseException:
+            unblock_native_uploads()
+            raise
         self._last_ts = None
         self._warm = False
 
     def close(self) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None
+            try:
+                self._landmarker.close()  # where MediaPipe sends its session report
+            finally:
+                self._landmarker = None
+                unblock_native_uploads()
 
     def detect(self, rgb: NDArray[np.uint8], timestamp_ms: float) -> Detection:
         if self._landmarker is None:

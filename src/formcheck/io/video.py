@@ -21,6 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.core.errors import FormcheckError
+from formcheck.io.inputs import ffmpeg_local_url
+from formcheck.io.outputs import describe_write_error
 
 
 class VideoError(FormcheckError):
@@ -108,10 +110,12 @@ class VideoFileSource:
             raise VideoError(f"no such file: {self.path}")
         if self.path.is_dir():
             raise VideoError(f"{self.path} is a folder, not a video file")
+        if not self.path.is_file():
+            raise VideoError(f"{self.path} is not a regular file (a device, pipe or socket)")
         if self.path.stat().st_size == 0:
             raise VideoError(f"{self.path} is empty (0 bytes)")
-        try:
-            container = av.open(str(self.path))
+        try:  # "file:" + absolute path: no part of the name can be read as a URL or protocol
+            container = av.open(ffmpeg_local_url(self.path))
         except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
             raise VideoError(f"{self.path} is not a readable video ({_short(exc)})") from None
         if not container.streams.video:
@@ -321,7 +325,7 @@ class VideoWriter:
         # libx264 with yuv420p needs even dimensions
         self._w, self._h = w - w % 2, h - h % 2
         try:
-            self._container: Any = av.open(str(self._tmp), mode="w")
+            self._container: Any = av.open(ffmpeg_local_url(self._tmp), mode="w", format="mp4")
             rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(30)
             self._stream = self._container.add_stream("libx264", rate=rate)
             self._stream.width, self._stream.height = self._w, self._h
@@ -345,8 +349,11 @@ class VideoWriter:
         # same colours after decoding (mean error 2.1 vs 2.2 levels per channel).
         yuv = cast(NDArray[np.uint8], cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420))
         frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
+        try:
+            for packet in self._stream.encode(frame):
+                self._container.mux(packet)
+        except OSError as exc:  # a full disk, above all: one line that says so
+            raise VideoError(describe_write_error(exc, self.path)) from None
         self.frames += 1
 
     def close(self) -> Path:
@@ -360,6 +367,9 @@ class VideoWriter:
             if self.frames == 0:
                 raise VideoError(f"no frames were written to {self.path}")
             os.replace(self._tmp, self.path)
+        except OSError as exc:
+            self.abort()
+            raise VideoError(describe_write_error(exc, self.path)) from None
         except BaseException:
             self.abort()
             raise
