@@ -67,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "faults with the labels. Exit status 1 when below the thresholds.")
     e.add_argument("--labels", required=True, metavar="FILE", help="labels.toml")
     e.add_argument("--videos", metavar="DIR", help="folder of the clips (default: beside labels)")
-    e.add_argument("--exercise", action="append", metavar="ID",
-                   help="only clips of this exercise (repeatable)")
+    e.add_argument("--exercise", action="append", metavar="ID", choices=EXERCISE_IDS,
+                   help="only clips of this exercise (repeatable): " + ", ".join(EXERCISE_IDS))
     e.add_argument("--min-reps", type=float, default=0.0, metavar="FRACTION",
                    help="fail if fewer clips than this have reps within tolerance (0-1)")
     e.add_argument("--min-faults", type=float, default=0.0, metavar="FRACTION",
@@ -205,12 +205,16 @@ def cmd_batch(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from formcheck.analysis.evaluate import main_evaluate
+    from formcheck.analysis.labels import LabelsError
 
     if not Path(args.labels).is_file():
         raise UserError(f"no such labels file: {args.labels}")
     if args.jobs < 1:
         raise UserError(f"--jobs must be at least 1, not {args.jobs}")
-    return main_evaluate(args)
+    try:
+        return main_evaluate(args)
+    except LabelsError as exc:
+        raise UserError(str(exc)) from None
 
 
 def cmd_models(args) -> int:

@@ -102,7 +102,7 @@ class PoseEstimator:
         try:
             with _quiet_native_stderr():
                 self._landmarker = vision.PoseLandmarker.create_from_options(opts)
-        except (RuntimeError, ValueError) as exc:
+        except (RuntimeError, ValueError, OSError) as exc:
             unblock_native_uploads()
             why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"cannot load pose model {self.model_path}: {why}") from None
