@@ -429,7 +429,7 @@ def run_batch(
     if report:
         from formcheck.render.report import write_batch_report
 
-        linked = {r["clip"] for r in summary.rows if (out / f"{r['clip']}.html").is_file()}
+        linked = {r["clip"] for r in summary.rows if os.path.isfile(out / f"{r['clip']}.html")}
         write_batch_report(out / "report.html", summary.rows, linked)
     return summary
 

@@ -147,6 +147,8 @@ def cmd_analyze(args) -> int:
         return _analyze_and_write(args, video, opts)
 
 
+#: fewer frames than this is a picture, not a video
+MIN_FRAMES = 2
 #: the suffixes an output flag accepts (the file's format follows from the flag, not the name)
 OUTPUT_SUFFIXES = {"--out-video": (".mp4",), "--report": (".html", ".htm")}
 
@@ -162,6 +164,11 @@ def _analyze_and_write(args, video: Path, opts) -> int:
     finally:
         if bar is not None:
             bar.close()
+    if analysis.result.frames < MIN_FRAMES:  # a still image: no movement, no form to judge
+        if args.out_video:  # the one-picture "video" just written is no result either
+            Path(args.out_video).unlink(missing_ok=True)
+        raise UserError(f"{video} has {analysis.result.frames} frame(s): too little video to "
+                        "analyse (a still image?); give a video of the exercise")
     doc = result_document(analysis, {"model": args.model})
     if args.json:
         write_atomic(args.json, json.dumps(doc, indent=2, sort_keys=False) + "\n")
@@ -248,6 +255,8 @@ def cmd_fetch(args) -> int:
     folders = [name for name, on in (("models", args.models), ("sample_videos", args.samples))
                if on] or ["models", "sample_videos"]
     shared = Path(args.shared).expanduser() if args.shared else None
+    if shared is not None and not shared.is_dir():
+        raise UserError(f"--shared {args.shared}: no such folder")
     failed = 0
 
     def report(r) -> None:

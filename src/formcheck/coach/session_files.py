@@ -60,7 +60,8 @@ def fallback_dir() -> Path:
     return Path.cwd()
 
 
-def _save_elsewhere(text: str, kind: str, failed: str, err=sys.stderr) -> Path | None:
+def _save_elsewhere(text: str, kind: str, failed: str, err=None) -> Path | None:
+    err = err or sys.stderr
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = fallback_dir() / f"formcheck-{kind}-{stamp}-{os.getpid()}.json"
     try:
@@ -72,7 +73,7 @@ def _save_elsewhere(text: str, kind: str, failed: str, err=sys.stderr) -> Path |
     return target
 
 
-def save_json(path: str | os.PathLike, doc: dict, err=sys.stderr) -> bool:
+def save_json(path: str | os.PathLike, doc: dict, err=None) -> bool:
     """Write ``doc`` to ``path`` atomically; on failure save it elsewhere and say where."""
     text = json.dumps(doc, indent=2) + "\n"
     try:
@@ -83,7 +84,7 @@ def save_json(path: str | os.PathLike, doc: dict, err=sys.stderr) -> bool:
         return False
 
 
-def save_history(record: dict, history: str | None, out=sys.stdout, err=sys.stderr) -> bool:
+def save_history(record: dict, history: str | None, out=None, err=None) -> bool:
     """Append ``record`` to the history; on failure save it elsewhere and say where."""
     from formcheck.coach.history import append_session, history_path
 
@@ -94,5 +95,5 @@ def save_history(record: dict, history: str | None, out=sys.stdout, err=sys.stde
         why = f"cannot add this session to your history {p}: {exc.strerror or exc}"
         _save_elsewhere(json.dumps(record) + "\n", "session", why, err)
         return False
-    print(f"  saved to your history: {path}", file=out)
+    print(f"  saved to your history: {path}", file=out or sys.stdout)
     return True

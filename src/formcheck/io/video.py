@@ -129,8 +129,17 @@ class VideoFileSource:
             duration = float(stream.duration * stream.time_base)
         elif container.duration:
             duration = container.duration / 1_000_000
-        rotation = 0
         width, height = stream.codec_context.width, stream.codec_context.height
+        rotation = _display_rotation(container, stream)
+        # the first frame was decoded to read it: start again from the top
+        container.close()
+        try:
+            container = av.open(ffmpeg_local_url(self.path))
+        except (av.error.FFmpegError, OSError) as exc:
+            raise VideoError(f"{self.path} is not a readable video ({_short(exc)})") from None
+        stream = container.streams.video[0]
+        if rotation % 180:  # frames are turned upright, so the picture is the other way round
+            width, height = height, width
         self._container = container
         self._stream = stream
         self._rate = Fraction(rate) if rate else Fraction(30, 1)
@@ -423,6 +432,19 @@ def _file_mode() -> int:
     except OSError:
         pass
     return 0o644
+
+
+def _display_rotation(container, stream) -> int:
+    """The rotation (degrees) a player applies to this stream (a phone's display matrix), as
+    the decoder reports it on the first frame; 0 when none or unreadable."""
+    import av
+
+    try:
+        for frame in container.decode(stream):
+            return int(getattr(frame, "rotation", 0) or 0)
+    except (av.error.FFmpegError, ValueError, OSError):
+        pass
+    return 0
 
 
 def _short(exc: BaseException) -> str:
