@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from formcheck.core.checks import EXERCISE_IDS, EXERCISE_NAMES
+from formcheck.core.errors import FormcheckError
 from formcheck.core.results import ExerciseResult
 
 SCHEMA = 1
@@ -108,6 +109,8 @@ class History:
     records: list[dict] = field(default_factory=list)
     #: lines that were not valid records (skipped, counted so the report can say so)
     bad_lines: int = 0
+    #: exercise entries of valid records left out for wrong types (the rest of the record kept)
+    bad_entries: int = 0
 
 
 def load_history(path: str | os.PathLike | None = None) -> History:
@@ -134,12 +137,19 @@ def load_history(path: str | os.PathLike | None = None) -> History:
         if not valid_record(rec):
             h.bad_lines += 1
             continue
+        entries = [ex for ex in rec["exercises"] if valid_entry(ex)]
+        h.bad_entries += len(rec["exercises"]) - len(entries)
+        if rec["exercises"] and not entries:  # nothing readable left: a bad line
+            h.bad_lines += 1
+            h.bad_entries -= len(rec["exercises"])
+            continue
+        rec["exercises"] = entries
         h.records.append(rec)
     h.records.sort(key=lambda r: session_start(r).timestamp())
     return h
 
 
-class HistoryError(Exception):
+class HistoryError(FormcheckError):
     """The history file cannot be read at all (the message is user-facing)."""
 
 
@@ -156,27 +166,26 @@ def _number(v) -> bool:
 
 def valid_record(rec) -> bool:
     """Whether ``rec`` has the shape of a schema-1 record (wrong types are a bad record, not
-    a crash later): a start time, and exercises with numeric counts and fault counts."""
+    a crash later): a start time that parses, and a list of exercises."""
     if not isinstance(rec, dict) or not isinstance(rec.get("started"), str):
         return False
     try:
         session_start(rec)
     except ValueError:
         return False
-    exercises = rec.get("exercises")
-    if not isinstance(exercises, list):
+    return isinstance(rec.get("exercises"), list)
+
+
+def valid_entry(ex) -> bool:
+    """Whether one exercise entry has an id, numeric counts and numeric fault counts."""
+    if not isinstance(ex, dict) or not isinstance(ex.get("exercise"), str):
         return False
-    for ex in exercises:
-        if not isinstance(ex, dict) or not isinstance(ex.get("exercise"), str):
+    for key in ("reps", "good_reps", "best_hold_good_s", "hold_good_s"):
+        if key in ex and not _number(ex[key]):
             return False
-        for key in ("reps", "good_reps", "best_hold_good_s", "hold_good_s"):
-            if key in ex and not _number(ex[key]):
-                return False
-        faults = ex.get("faults") or {}
-        if not isinstance(faults, dict) or not all(
-                isinstance(k, str) and _number(n) for k, n in faults.items()):
-            return False
-    return True
+    faults = ex.get("faults") or {}
+    return isinstance(faults, dict) and all(
+        isinstance(k, str) and _number(n) for k, n in faults.items())
 
 
 @dataclass
