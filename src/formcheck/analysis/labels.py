@@ -65,6 +65,12 @@ def _check_entry(i: int, entry: Any, where: str) -> dict:
             raise fail(f"'{key}' must be a non-empty string, not {entry[key]!r}")
     if entry["exercise"] not in EXERCISE_IDS:
         raise fail(f"unknown exercise {entry['exercise']!r} (valid: {', '.join(EXERCISE_IDS)})")
+    _check_values(entry, fail)
+    return entry
+
+
+def _check_values(entry: dict, fail) -> None:
+    """The optional keys' types and ranges; ``fail(msg)`` makes the error naming the entry."""
     if "view" in entry and entry["view"] not in VIEWS:
         raise fail(f"view must be one of {', '.join(VIEWS)}, not {entry['view']!r}")
     if "person_side_to_camera" in entry and entry["person_side_to_camera"] not in SIDES:
@@ -84,7 +90,6 @@ def _check_entry(i: int, entry: Any, where: str) -> dict:
             raise fail(f"{key} must be a list of check ids (strings), not {v!r}")
     if not isinstance(entry.get("notes", ""), str):
         raise fail(f"notes must be a string, not {entry['notes']!r}")
-    return entry
 
 
 def read_labels(path: str | os.PathLike) -> list[dict]:

@@ -416,11 +416,7 @@ def run_batch(
             bar.close()
         # whatever finished is recorded (state files); the summary files reflect it, also a
         # clip whose files were written when a stop cut its bookkeeping short
-        for job in todo:
-            if job.clip not in rows:
-                row = _load_state(out, job, need_html=clip_reports)
-                if row is not None:
-                    rows[job.clip] = row
+        _recover_rows(out, todo, rows, clip_reports)
         summary.rows = [rows[c] for c in sorted(rows)]
         write_atomic(out / "scores.csv", scores_csv(summary.rows))
     summary.errors = [r["clip"] for r in summary.rows if r["status"] == "error"]
@@ -432,6 +428,15 @@ def run_batch(
         linked = {r["clip"] for r in summary.rows if os.path.isfile(out / f"{r['clip']}.html")}
         write_batch_report(out / "report.html", summary.rows, linked)
     return summary
+
+
+def _recover_rows(out: Path, todo: list[Job], rows: dict[str, dict], clip_reports: bool) -> None:
+    """Rows of clips whose files were written when a stop cut their bookkeeping short."""
+    for job in todo:
+        if job.clip not in rows:
+            row = _load_state(out, job, need_html=clip_reports)
+            if row is not None:
+                rows[job.clip] = row
 
 
 def _name_too_long(out: Path, job: Job, options: ClipOptions) -> dict | None:
