@@ -188,7 +188,8 @@ def test_fetch_command_failure_exit_status(tmp_path, monkeypatch, capsys):
 
     root = project(tmp_path, "sample_videos", {"clip.mp4": b"x"})
     monkeypatch.setattr(assets, "PROJECT_ROOT", root)
-    assert main(["fetch", "--samples", "--shared", str(tmp_path / "none"), "--no-download"]) == 1
+    (tmp_path / "empty").mkdir()  # a shared folder without the clip (a missing one: usage error)
+    assert main(["fetch", "--samples", "--shared", str(tmp_path / "empty"), "--no-download"]) == 1
     err = capsys.readouterr().err
     assert "clip.mp4" in err and "Traceback" not in err
 

@@ -139,7 +139,7 @@ def test_output_that_would_overwrite_the_input_is_refused(tmp_path, capsys):
     before = f.read_bytes()
     rc = main(["analyze", str(f), "--exercise", "plank", "--out-video", str(f), "--quiet"])
     err = capsys.readouterr().err
-    assert rc == 2 and "is the input video" in err
+    assert rc == 2 and "is an input" in err
     assert f.read_bytes() == before
 
 

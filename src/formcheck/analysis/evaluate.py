@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from formcheck.analysis.labels import read_labels
 from formcheck.analysis.pipeline import analyze_track, default_smoothing
 from formcheck.analysis.track import load_or_extract
 from formcheck.core.checks import EXERCISE_IDS
@@ -35,13 +35,8 @@ class ClipLabel:
 
 
 def load_labels(path: str | os.PathLike) -> list[ClipLabel]:
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
-    clips = []
-    known = set(ClipLabel.__dataclass_fields__)
-    for entry in data.get("clip", []):
-        clips.append(ClipLabel(**{k: v for k, v in entry.items() if k in known}))
-    return clips
+    """The clips of a labels file, validated against its schema (:mod:`formcheck.labels`)."""
+    return [ClipLabel(**entry) for entry in read_labels(path)]
 
 
 @dataclass
@@ -206,14 +201,24 @@ def score_clips_parallel(clips: list[ClipLabel], folder: Path, options: Estimato
 
 def main_evaluate(args) -> int:
     """``formcheck evaluate`` body; returns the exit status."""
+    from formcheck.io.model_download import resolve_model
+
     # the CLI puts --track / --full-rate / --model-fps into args.estimator
-    options = getattr(args, "estimator", None) or EstimatorOptions(model=args.model)
+    options = getattr(args, "estimator", None) or EstimatorOptions(
+        model=args.model, model_path=args.model_path)
+    resolve_model(options.model, options.model_path)  # a wrong model: one line, before any clip
     scores = run_evaluation(args.labels, args.videos, options, args.exercise or None,
                             jobs=getattr(args, "jobs", 1))
     print(format_table(scores))
     summary = summarize(scores)
     print(summary.line())
     failed = []
+    if not scores:
+        failed.append("no clips to evaluate")
+    if args.min_reps > 0 and summary.reps_clips == 0:
+        failed.append("no clip has a reps label, so --min-reps cannot be met")
+    if args.min_faults > 0 and summary.faults_expected == 0:
+        failed.append("no clip has a faults label, so --min-faults cannot be met")
     if summary.reps_rate < args.min_reps:
         failed.append(f"reps {summary.reps_rate:.0%} < {args.min_reps:.0%}")
     if summary.faults_rate < args.min_faults:

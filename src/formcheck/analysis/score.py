@@ -32,7 +32,8 @@ Then
     score = 100 * (0.5 * Q + 0.5 * (1 - F))     when Q is defined
     score = 100 * (1 - F)                       when the clip has no reps and no holds
 
-rounded to one decimal. A clip in which nobody was found has no score (``None``).
+rounded to one decimal. A clip in which nobody was found, or the person was seen for less
+than ``MIN_SCORED_S`` = 0.5 s (a still image, a one-frame clip), has no score (``None``).
 
 Examples: 10 reps, all good, no faults -> 100. 10 reps, 5 good, a fault active for 30 % of
 the time -> 100 * (0.25 + 0.35) = 60. A hold of 20 s with 10 s in good form and one 1-s
@@ -49,6 +50,10 @@ from typing import Any
 EVENT_S = 1.0
 #: floor (s) for the time the person was seen, so very short clips are not dominated by one event
 MIN_SEEN_S = 1.0
+#: the person must be seen this long (s) for a score: a still image or a one-frame clip shows
+#: no form at all, and would otherwise score 100. Half a second (15 frames at 30 fps) is the
+#: least in which a hold or a movement can be seen; the shortest labelled clip (plank_09) is 1 s
+MIN_SCORED_S = 0.5
 #: weight of set-up checks: the camera or start position was wrong, so form was not seen
 SETUP_WEIGHT = 0.5
 SETUP_CHECKS = ("not_visible", "wrong_view", "not_in_position")
@@ -120,8 +125,8 @@ def form_score(doc: Mapping[str, Any]) -> FormScore:
     parts = [p for p in (r_share, h_share) if p is not None]
     q = sum(parts) / len(parts) if parts else None
 
-    if not doc.get("frames_with_pose"):
-        score = None
+    if not doc.get("frames_with_pose") or seen < MIN_SCORED_S:
+        score = None  # nobody, or too little video (a still image, one frame): no score
     elif q is None:
         score = round(100.0 * (1.0 - f_share), 1)
     else:

@@ -37,7 +37,8 @@ from typing import Any
 
 from formcheck.analysis.score import form_score
 from formcheck.batch.jobs import Backend, BatchError, ClipOptions, ClipOutcome, Job, score_one, short_error
-from formcheck.io.files import file_sha256, write_atomic
+from formcheck.io.files import file_sha256
+from formcheck.io.outputs import OutputError, check_output_dir, name_max, same_file, write_atomic
 
 VIDEO_EXTS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".gif", ".wmv")
 STATE_DIR = ".formcheck-batch"
@@ -165,6 +166,18 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+#: first characters that make a spreadsheet read a cell as a formula (CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(v: Any) -> str:
+    """A CSV cell: text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    text = _fmt(v)
+    if isinstance(v, str) and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
 def scores_csv(rows: list[dict[str, Any]]) -> str:
     """CSV text: base columns, one ``fault_s:<check>`` column per check seen, then error."""
     checks = sorted({c for r in rows for c in r["faults"]})
@@ -173,12 +186,12 @@ def scores_csv(rows: list[dict[str, Any]]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
     for r in sorted(rows, key=lambda r: r["clip"]):
-        vals = [_fmt(r[c]) for c in BASE_COLUMNS]
+        vals = [_cell(r[c]) for c in BASE_COLUMNS]
         if r["status"] == "error":
             vals += ["" for _ in checks]
         else:
             vals += [_fmt(float(r["faults"].get(c, 0.0))) for c in checks]
-        w.writerow(vals + [r["error"]])
+        w.writerow(vals + [_cell(r["error"])])
     return buf.getvalue()
 
 
@@ -212,15 +225,18 @@ def _load_state(out: Path, job: Job, need_html: bool = False) -> dict | None:
 
 
 def _save_outcome(out: Path, job: Job, outcome: ClipOutcome, exercise: str) -> dict:
+    # the state first, the documents last: a clip counts as done (``_load_state``) only once
+    # its JSON is there, so a stop between the writes re-scores it rather than lose its row
     if outcome.doc is not None:
-        write_atomic(out / f"{job.clip}.json", document_text(outcome.doc))
-        if outcome.html is not None:
-            write_atomic(out / f"{job.clip}.html", outcome.html)
         row = row_from_doc(job.clip, outcome.doc)
     else:
         row = error_row(job.clip, exercise, outcome.error or "unknown error")
     write_atomic(_state_path(out, job.clip),
-                  json.dumps({"key": job.key, "path": job.path, "row": row}, sort_keys=True))
+                 json.dumps({"key": job.key, "path": job.path, "row": row}, sort_keys=True))
+    if outcome.doc is not None:
+        if outcome.html is not None:
+            write_atomic(out / f"{job.clip}.html", outcome.html)
+        write_atomic(out / f"{job.clip}.json", document_text(outcome.doc))
     return row
 
 
@@ -237,7 +253,8 @@ def _run_pool(jobs: list[Job], workers: int, call: Callable[[Job], tuple],
     """Run ``jobs`` in one pool; returns the jobs lost to a crashed worker (not ``done``)."""
     by_clip = {j.clip: j for j in jobs}
     lost: list[Job] = []
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                               initializer=_worker_init)
     try:
         futs = {pool.submit(*call(j)): j.clip for j in jobs}
         for fut in as_completed(futs):
@@ -258,9 +275,22 @@ def _run_pool(jobs: list[Job], workers: int, call: Callable[[Job], tuple],
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in procs:
             proc.terminate()
+        for proc in procs:  # gone before we return: no worker may outlive the command
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(timeout=5)
         raise
     pool.shutdown()
     return sorted(lost, key=lambda j: j.clip)
+
+
+def _worker_init() -> None:
+    """In each worker: leave Ctrl-C to the parent, which stops the workers itself (a worker
+    that took the terminal's SIGINT would print its own traceback)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_local(jobs: list[Job], options: ClipOptions, workers: int,
@@ -347,11 +377,17 @@ def run_batch(
     paths = collect_inputs(inputs)
     if not paths:
         raise BatchError("no clips to score")
+    _check_out(Path(out), paths, clip_names(paths))
     out = _out_folder(out)
     summary = BatchSummary(out=out)
     rows: dict[str, dict] = {}
     todo: list[Job] = []
     for job in plan_jobs(paths, options):
+        too_long = _name_too_long(out, job, options)
+        if too_long is not None:  # its result files cannot be named: an error row
+            rows[job.clip] = too_long
+            summary.scored.append(job.clip)
+            continue
         row = _load_state(out, job, need_html=clip_reports)
         if row is not None:
             rows[job.clip] = row
@@ -378,7 +414,9 @@ def run_batch(
     finally:
         if bar is not None:
             bar.close()
-        # whatever finished is recorded (state files); the summary files reflect it
+        # whatever finished is recorded (state files); the summary files reflect it, also a
+        # clip whose files were written when a stop cut its bookkeeping short
+        _recover_rows(out, todo, rows, clip_reports)
         summary.rows = [rows[c] for c in sorted(rows)]
         write_atomic(out / "scores.csv", scores_csv(summary.rows))
     summary.errors = [r["clip"] for r in summary.rows if r["status"] == "error"]
@@ -387,9 +425,47 @@ def run_batch(
     if report:
         from formcheck.render.report import write_batch_report
 
-        linked = {r["clip"] for r in summary.rows if (out / f"{r['clip']}.html").is_file()}
+        linked = {r["clip"] for r in summary.rows if os.path.isfile(out / f"{r['clip']}.html")}
         write_batch_report(out / "report.html", summary.rows, linked)
     return summary
+
+
+def _recover_rows(out: Path, todo: list[Job], rows: dict[str, dict], clip_reports: bool) -> None:
+    """Rows of clips whose files were written when a stop cut their bookkeeping short."""
+    for job in todo:
+        if job.clip not in rows:
+            row = _load_state(out, job, need_html=clip_reports)
+            if row is not None:
+                rows[job.clip] = row
+
+
+def _name_too_long(out: Path, job: Job, options: ClipOptions) -> dict | None:
+    """An error row when the clip's result files (``<clip>.json/.html``) cannot be named in
+    ``out`` (the file system's name limit), else None."""
+    limit = name_max(out)
+    if len(os.fsencode(f"{job.clip}.html")) <= limit:
+        return None
+    return error_row(job.clip, options.exercise, (
+        f"file name too long: the results of {Path(job.path).name} cannot be named in {out} "
+        f"({len(os.fsencode(job.clip))} bytes; the limit is {limit})"))
+
+
+def _check_out(out: Path, paths: list[Path], names: list[str]) -> None:
+    """Before any work: --out must be a writable folder, and none of the files the batch
+    writes there (summary, per-clip results, resume state) may be one of the inputs."""
+    files = ["scores.csv", "report.html"]
+    for name in names:
+        files += [f"{name}.json", f"{name}.html", f"{STATE_DIR}/{name}.json"]
+    try:
+        check_output_dir(out, flag="--out", inputs=paths, files=[])
+        for f in files:  # the length of a clip's names is checked per clip (an error row)
+            for inp in paths:
+                if same_file(out / f, inp):
+                    raise OutputError(f"--out {out}: {out / f} would be written, and it is an "
+                                      f"input ({inp}); formcheck never writes over an input - "
+                                      "choose another folder")
+    except OutputError as exc:
+        raise BatchError(str(exc)) from None
 
 
 def format_batch_summary(summary: BatchSummary) -> str:

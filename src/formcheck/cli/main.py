@@ -8,14 +8,23 @@ nothing half-written is left behind.
 from __future__ import annotations
 
 import argparse
-import os
+import json
+import signal
 import sys
+import threading
 from functools import partial
 from pathlib import Path
 
 from formcheck import __version__
 from formcheck.core.checks import DISCLAIMER, EXERCISE_IDS
 from formcheck.core.errors import FormcheckError
+from formcheck.io.inputs import check_local_file
+from formcheck.io.outputs import (
+    NewFolders,
+    check_distinct,
+    check_output_file,
+    write_atomic,
+)
 
 EXIT_USAGE = 2
 
@@ -96,8 +105,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                        "faults with the labels. Exit status 1 when below the thresholds.")
     e.add_argument("--labels", required=True, metavar="FILE", help="labels.toml")
     e.add_argument("--videos", metavar="DIR", help="folder of the clips (default: beside labels)")
-    e.add_argument("--exercise", action="append", metavar="ID",
-                   help="only clips of this exercise (repeatable)")
+    e.add_argument("--exercise", action="append", metavar="ID", choices=EXERCISE_IDS,
+                   help="only clips of this exercise (repeatable): " + ", ".join(EXERCISE_IDS))
     e.add_argument("--min-reps", type=float, default=0.0, metavar="FRACTION",
                    help="fail if fewer clips than this have reps within tolerance (0-1)")
     e.add_argument("--min-faults", type=float, default=0.0, metavar="FRACTION",
@@ -159,21 +168,15 @@ def _progress(enabled: bool, desc: str):
 
 
 def cmd_analyze(args) -> int:
-    from formcheck.analysis.pipeline import (
-        AnalysisOptions,
-        analyze_path,
-        default_smoothing,
-        result_document,
-    )
+    from formcheck.analysis.pipeline import AnalysisOptions, default_smoothing
 
-    video = Path(args.video)
-    if not video.exists():
-        raise UserError(f"no such file: {video}")
+    video = check_local_file(args.video)
     # check where results go before the (long) analysis, not after it
-    for flag, out in (("--json", args.json), ("--out-video", args.out_video),
-                      ("--report", args.report)):
+    outs = {"--json": args.json, "--report": args.report, "--out-video": args.out_video}
+    check_distinct(outs)
+    for flag, out in outs.items():
         if out:
-            _check_output(Path(out), video, flag)
+            check_output_file(out, flag=flag, inputs=[video], suffixes=OUTPUT_SUFFIXES.get(flag))
     est = estimator_options(args)
     opts = AnalysisOptions(
         exercise=args.exercise,
@@ -182,6 +185,19 @@ def cmd_analyze(args) -> int:
     )
     if not args.quiet:
         print(DISCLAIMER, file=sys.stderr)
+    with NewFolders(Path(o).expanduser().parent for o in outs.values() if o):
+        return _analyze_and_write(args, video, opts)
+
+
+#: fewer frames than this is a picture, not a video
+MIN_FRAMES = 2
+#: the suffixes an output flag accepts (the file's format follows from the flag, not the name)
+OUTPUT_SUFFIXES = {"--out-video": (".mp4",), "--report": (".html", ".htm")}
+
+
+def _analyze_and_write(args, video: Path, opts) -> int:
+    from formcheck.analysis.pipeline import analyze_path, result_document
+
     bar, update = _progress(not args.quiet, video.name)
     try:
         writer = None
@@ -193,16 +209,18 @@ def cmd_analyze(args) -> int:
     finally:
         if bar is not None:
             bar.close()
+    if analysis.result.frames < MIN_FRAMES:  # a still image: no movement, no form to judge
+        if args.out_video:  # the one-picture "video" just written is no result either
+            Path(args.out_video).unlink(missing_ok=True)
+        raise UserError(f"{video} has {analysis.result.frames} frame(s): too little video to "
+                        "analyse (a still image?); give a video of the exercise")
     doc = result_document(analysis, {"model": args.model})
     if args.json:
-        _write_json_atomic(Path(args.json), doc)
+        write_atomic(args.json, json.dumps(doc, indent=2, sort_keys=False) + "\n")
     if args.report:
         from formcheck.render.report import write_clip_report
 
-        try:
-            write_clip_report(args.report, analysis, doc, video)
-        except OSError as exc:
-            raise UserError(f"cannot write {args.report}: {exc.strerror or exc}") from None
+        write_clip_report(args.report, analysis, doc, video)
     if not args.quiet:
         print(format_summary(doc))
     if analysis.result.frames_with_pose == 0:
@@ -231,29 +249,6 @@ def format_summary(doc: dict) -> str:
     return "\n".join(lines)
 
 
-def _check_output(path: Path, video: Path, flag: str) -> None:
-    """UserError unless ``path`` can be written as a new result file."""
-    if path.exists() and path.resolve() == video.resolve():
-        raise UserError(f"{flag} {path} is the input video; choose another file name")
-    if path.is_dir():
-        raise UserError(f"{flag} {path} is a folder; give a file name")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"{flag}: cannot create folder {path.parent} ({exc.strerror or exc})") from None
-    if not os.access(path.parent, os.W_OK):
-        raise UserError(f"{flag}: folder {path.parent} is not writable")
-
-
-def _write_json_atomic(path: Path, doc: dict) -> None:
-    from formcheck.io.files import write_json_atomic
-
-    try:
-        write_json_atomic(path, doc)
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
 def cmd_batch(args) -> int:
     from formcheck.batch.runner import main_batch
 
@@ -262,13 +257,17 @@ def cmd_batch(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from formcheck.analysis.evaluate import main_evaluate
+    from formcheck.analysis.labels import LabelsError
 
     if not Path(args.labels).is_file():
         raise UserError(f"no such labels file: {args.labels}")
     if args.jobs < 1:
         raise UserError(f"--jobs must be at least 1, not {args.jobs}")
     args.estimator = estimator_options(args)
-    return main_evaluate(args)
+    try:
+        return main_evaluate(args)
+    except LabelsError as exc:
+        raise UserError(str(exc)) from None
 
 
 def cmd_models(args) -> int:
@@ -302,6 +301,8 @@ def cmd_fetch(args) -> int:
     folders = [name for name, on in (("models", args.models), ("sample_videos", args.samples))
                if on] or ["models", "sample_videos"]
     shared = Path(args.shared).expanduser() if args.shared else None
+    if shared is not None and not shared.is_dir():
+        raise UserError(f"--shared {args.shared}: no such folder")
     failed = 0
 
     def report(r) -> None:
@@ -350,6 +351,15 @@ COMMANDS = {"analyze": cmd_analyze, "evaluate": cmd_evaluate, "models": cmd_mode
             "doctor": cmd_doctor}
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so it ends a command exactly as Ctrl-C does:
+    workers stopped, temporary files removed, finished results kept."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     first = words[0] if words else None
@@ -358,14 +368,23 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_USAGE
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return COMMANDS[args.command](args)
     except FormcheckError as exc:  # the one place a user-facing error becomes a message
         print(f"formcheck: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Terminated:
+        print("formcheck: stopped (SIGTERM)", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("formcheck: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

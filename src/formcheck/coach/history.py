@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from formcheck.core.checks import EXERCISE_IDS, EXERCISE_NAMES
+from formcheck.core.errors import FormcheckError
 from formcheck.core.results import ExerciseResult
 
 SCHEMA = 1
@@ -108,30 +109,83 @@ class History:
     records: list[dict] = field(default_factory=list)
     #: lines that were not valid records (skipped, counted so the report can say so)
     bad_lines: int = 0
+    #: exercise entries of valid records left out for wrong types (the rest of the record kept)
+    bad_entries: int = 0
 
 
 def load_history(path: str | os.PathLike | None = None) -> History:
+    """The valid records of the history file, oldest first. A line that is not JSON, not
+    UTF-8, or not a well-formed record (see :func:`valid_record`) is skipped and counted."""
     p = history_path(path)
     h = History()
     if not p.exists():
         return h
-    with open(p, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                h.bad_lines += 1
-                continue
-            if not isinstance(rec, dict) or not isinstance(rec.get("exercises"), list) \
-                    or "started" not in rec:
-                h.bad_lines += 1
-                continue
-            h.records.append(rec)
-    h.records.sort(key=lambda r: r["started"])
+    if p.is_dir():
+        raise HistoryError(f"history file {p} is a folder; give a file (--file)")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise HistoryError(f"cannot read history file {p}: {exc.strerror or exc}") from None
+    for raw in data.splitlines():
+        if not raw.strip():
+            continue
+        try:
+            rec = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            h.bad_lines += 1
+            continue
+        if not valid_record(rec):
+            h.bad_lines += 1
+            continue
+        entries = [ex for ex in rec["exercises"] if valid_entry(ex)]
+        h.bad_entries += len(rec["exercises"]) - len(entries)
+        if rec["exercises"] and not entries:  # nothing readable left: a bad line
+            h.bad_lines += 1
+            h.bad_entries -= len(rec["exercises"])
+            continue
+        rec["exercises"] = entries
+        h.records.append(rec)
+    h.records.sort(key=lambda r: session_start(r).timestamp())
     return h
+
+
+class HistoryError(FormcheckError):
+    """The history file cannot be read at all (the message is user-facing)."""
+
+
+def session_start(rec: dict) -> datetime:
+    """The record's start time, timezone-aware (a time written without a zone is taken as
+    this computer's local time)."""
+    started = datetime.fromisoformat(rec["started"])
+    return started if started.tzinfo is not None else started.astimezone()
+
+
+def _number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and v == v and v >= 0
+
+
+def valid_record(rec) -> bool:
+    """Whether ``rec`` has the shape of a schema-1 record (wrong types are a bad record, not
+    a crash later): a start time that parses, and a list of exercises."""
+    if not isinstance(rec, dict) or not isinstance(rec.get("started"), str):
+        return False
+    try:
+        session_start(rec)
+    except ValueError:
+        return False
+    return isinstance(rec.get("exercises"), list)
+
+
+def valid_entry(ex) -> bool:
+    """Whether one exercise entry has an id, numeric counts and numeric fault counts."""
+    if not isinstance(ex, dict) or not isinstance(ex.get("exercise"), str):
+        return False
+    for key in ("reps", "good_reps", "best_hold_good_s", "hold_good_s"):
+        if key in ex and not _number(ex[key]):
+            return False
+    faults = ex.get("faults") or {}
+    return isinstance(faults, dict) and all(
+        isinstance(k, str) and _number(n) for k, n in faults.items())
 
 
 @dataclass
@@ -152,8 +206,8 @@ def progress(history: History, exercise: str | None = None,
     out: dict[str, dict[str, DayStats]] = defaultdict(dict)
     for rec in history.records:
         try:
-            started = datetime.fromisoformat(rec["started"])
-        except (TypeError, ValueError):
+            started = session_start(rec)
+        except (TypeError, ValueError, KeyError):
             continue
         if days is not None and (today - started).days >= days:
             continue
@@ -196,7 +250,9 @@ def format_progress(history: History, exercise: str | None = None,
                     days: int | None = None) -> str:
     """The text `formcheck history` prints."""
     if not history.records:
-        return "No sessions recorded yet. Run `formcheck live` or `formcheck routine`."
+        skipped = (f" ({history.bad_lines} unreadable line(s) skipped)"
+                   if history.bad_lines else "")
+        return f"No sessions recorded yet{skipped}. Run `formcheck live` or `formcheck routine`."
     table = progress(history, exercise, days)
     rec = recurring_faults(history, exercise)
     lines = [f"{len(history.records)} session(s) recorded"
@@ -226,18 +282,25 @@ def format_progress(history: History, exercise: str | None = None,
 def main_history(args) -> int:
     """`formcheck history [--file F] [--exercise ID] [--days N] [--json]`."""
     path = history_path(getattr(args, "file", None))
-    h = load_history(path)
+    try:
+        h = load_history(path)
+    except HistoryError as exc:
+        print(f"formcheck: error: {exc}", file=sys.stderr)
+        return 2
     if getattr(args, "report", None):
+        from formcheck.io.outputs import OutputError, check_output_file
         from formcheck.render.progress_page import file_link, write_page
 
-        out = Path(args.report).expanduser()
-        if out.exists() and out.resolve() == path.resolve():
-            print(f"formcheck: error: --report {out} is the history file itself", file=sys.stderr)
-            return 2
-        try:
+        try:  # the one output guard: never the history file itself, a folder, a bad name
+            out = check_output_file(args.report, flag="--report", inputs=[path],
+                                    suffixes=(".html", ".htm"))
             write_page(out, h.records, str(path), h.bad_lines)
+        except OutputError as exc:
+            print(f"formcheck: error: {exc}", file=sys.stderr)
+            return 2
         except OSError as exc:
-            print(f"formcheck: error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+            print(f"formcheck: error: cannot write {args.report}: {exc.strerror or exc}",
+                  file=sys.stderr)
             return 2
         print(f"{len(h.records)} session(s) from {path}")
         print(f"your progress: {file_link(out)}")
@@ -247,6 +310,7 @@ def main_history(args) -> int:
         doc = {
             "file": str(path),
             "sessions": len(h.records),
+            "bad_lines": h.bad_lines,
             "progress": {e: {d: vars(s) for d, s in by.items()} for e, by in table.items()},
             "recurring_faults": recurring_faults(h, args.exercise),
         }

@@ -31,7 +31,6 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 # capture first: it loads OpenCV before anything can load PyAV (see formcheck.coach.capture)
 from formcheck.coach.capture import FrameGrabber, SessionClock, open_camera
@@ -46,7 +45,6 @@ from formcheck.core.checks import (
     validate_exercise,
 )
 from formcheck.core.results import ExerciseResult
-from formcheck.io.files import write_json_atomic
 from formcheck.io.video import VideoError, VideoInfo
 
 # ---- the `formcheck live` command ---------------------------------------------------------------
@@ -113,10 +111,14 @@ def result_json(outcome: SessionOutcome, source: str, info: VideoInfo | None, mo
 def run_live(opts: LiveOptions, out=sys.stdout) -> int:
     """The `formcheck live` command. Returns the exit status."""
     from formcheck.analysis.pipeline import FrameProcessor, default_smoothing
+    from formcheck.coach.session_files import check_session_outputs
     from formcheck.coach.voice import VoiceCoach, make_voice
     from formcheck.io.estimator import EstimatorOptions, PoseEstimator
 
     validate_exercise(opts.exercise)
+    # every file this session writes is checked before the camera opens (never after a set)
+    check_session_outputs(opts.camera, record=opts.record, json_path=opts.json_path,
+                          history=opts.history, save_history=opts.save_history)
     print(DISCLAIMER, file=out)
     started = datetime.now(UTC)
     voice = make_voice(opts.voice)  # before the camera: a missing espeak-ng leaves nothing open
@@ -131,6 +133,7 @@ def run_live(opts: LiveOptions, out=sys.stdout) -> int:
     recorder = Recorder(opts.record, source.info.fps) if opts.record else None
     grabber = None
     outcome: SessionOutcome | None = None
+    record_error: VideoError | None = None
     try:
         display = CvWindow(f"formcheck - {EXERCISE_NAMES[opts.exercise]}",
                            opts.params.display_max_width)
@@ -156,10 +159,20 @@ def run_live(opts: LiveOptions, out=sys.stdout) -> int:
         release_session(grabber, source, display, voice,
                         pain_stop=bool(outcome and outcome.end_reason == "pain_stop"))
         if recorder is not None:
-            recorder.close()
-    save_outcome(outcome, opts, desc, source.info, started, out=out)
+            try:
+                recorder.close()
+            except VideoError as exc:  # the session's result is still saved below
+                if outcome is None:
+                    raise
+                record_error = exc
+    saved = save_outcome(outcome, opts, desc, source.info, started, out=out)
+    if record_error is not None:
+        print(f"formcheck: error: {record_error}", file=sys.stderr)
+        return 2
     if recorder is not None and recorder.frames:
         print(f"  recording: {opts.record}", file=out)
+    if not saved:
+        return 2
     return 1 if outcome.end_reason == "camera_lost" else 0
 
 
@@ -178,24 +191,28 @@ def release_session(grabber, source, display, voice, pain_stop: bool) -> None:
 
 
 def save_outcome(outcome: SessionOutcome, opts: LiveOptions, desc: str, info: VideoInfo | None,
-                 started: datetime, out=sys.stdout) -> None:
+                 started: datetime, out=sys.stdout) -> bool:
     """Print the summary, write the result JSON (--json) and append to the history; also
-    (above all) when the camera went away mid-set."""
-    from formcheck.coach.history import append_session, session_record
+    (above all) when the camera went away mid-set. What cannot be written where asked is saved
+    elsewhere (and said where); returns False then."""
+    from formcheck.coach.history import session_record
+    from formcheck.coach.session_files import save_history, save_json
 
     if outcome.message:
         print(f"formcheck: {outcome.message} - saving what was recorded so far", file=sys.stderr)
     print(format_live_summary(outcome.result, outcome.end_reason, outcome.stats), file=out)
+    ok = True
     if opts.json_path:
-        write_json_atomic(Path(opts.json_path), result_json(outcome, desc, info, opts.model))
+        ok &= save_json(opts.json_path, result_json(outcome, desc, info, opts.model))
     if opts.save_history:
         rec = session_record([outcome.result], mode="live", source=desc, started=started,
                              end_reason=outcome.end_reason)
-        path = append_session(rec, opts.history)
-        print(f"  saved to your history: {path}", file=out)
-        from formcheck.coach.progress import refresh_after_session
+        ok &= save_history(rec, opts.history, out=out)
+        if ok:
+            from formcheck.coach.progress import refresh_after_session
 
-        print(f"  {refresh_after_session(opts.history)}", file=out)
+            print(f"  {refresh_after_session(opts.history)}", file=out)
+    return ok
 
 
 # ---- command line -------------------------------------------------------------------------------

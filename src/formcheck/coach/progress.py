@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from formcheck.coach.history import history_path, load_history
+from formcheck.core.errors import FormcheckError
 from formcheck.render.progress_page import file_link, write_page
 
 PAGE_NAME = "progress.html"
@@ -25,6 +26,6 @@ def refresh_after_session(history_file: str | os.PathLike | None = None) -> str:
         h = load_history(history_file)
         page = write_page(default_page_path(history_file), h.records,
                           str(history_path(history_file)), h.bad_lines)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, FormcheckError) as exc:  # a full disk: OutputError
         return f"progress page not written: {exc}"
     return f"your progress: {file_link(page)}"

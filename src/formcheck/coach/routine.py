@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from formcheck.coach.capture import FrameGrabber
@@ -152,16 +151,25 @@ def main_routine(args) -> int:
     """`formcheck routine`."""
     from formcheck.analysis.pipeline import FrameProcessor, default_smoothing
     from formcheck.coach.capture import SessionClock, open_camera
-    from formcheck.coach.history import append_session, session_record
+    from formcheck.coach.history import session_record
     from formcheck.coach.live import release_session
+    from formcheck.coach.session_files import check_session_outputs, save_history, save_json
     from formcheck.coach.voice import VoiceCoach, make_voice
     from formcheck.coach.window import CvWindow
     from formcheck.io.estimator import EstimatorOptions, PoseEstimator
-    from formcheck.io.files import write_json_atomic
 
     steps = PROGRAMME
     if args.only:
+        outside = [e for e in args.only if e not in {s.exercise for s in PROGRAMME}]
+        if outside:
+            print(f"formcheck: error: {', '.join(outside)} is not part of the routine's programme "
+                  f"({', '.join(s.exercise for s in PROGRAMME)}); coach it with "
+                  f"`formcheck live --exercise {outside[0]}`", file=sys.stderr)
+            return 2
         steps = tuple(s for s in PROGRAMME if s.exercise in set(args.only))
+    # every file the routine writes is checked before the camera opens (one line if wrong)
+    check_session_outputs(str(args.camera), json_path=args.json, history=args.history,
+                          save_history=not args.no_history)
     if args.step_seconds:
         steps = tuple(replace(s, max_s=args.step_seconds) for s in steps)
     print(DISCLAIMER)
@@ -190,8 +198,9 @@ def main_routine(args) -> int:
         print(f"formcheck: {run.message} - saving what was recorded so far", file=sys.stderr)
     print(format_routine_summary(run))
     results = [o.result for _, o in run.steps]
+    saved = True
     if args.json:
-        write_json_atomic(Path(args.json), {
+        saved &= save_json(args.json, {
             "mode": "routine", "end_reason": run.end_reason,
             "steps": [{"target": s.target_text, "end_reason": o.end_reason,
                        **o.result.to_dict()} for s, o in run.steps],
@@ -199,9 +208,12 @@ def main_routine(args) -> int:
     if not args.no_history and results:
         rec = session_record(results, mode="routine", source=desc, started=started,
                              end_reason=run.end_reason)
-        print(f"saved to your history: {append_session(rec, args.history)}")
-        from formcheck.coach.progress import refresh_after_session
+        saved &= save_history(rec, args.history)
+        if saved:
+            from formcheck.coach.progress import refresh_after_session
 
-        print(refresh_after_session(args.history))
+            print(refresh_after_session(args.history))
+    if not saved:
+        return 2
     return 1 if run.end_reason == "camera_lost" else 0
 

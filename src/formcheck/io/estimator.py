@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 from formcheck.core.pose import Pose
 from formcheck.io.model_download import resolve_model
 from formcheck.io.models import ModelError
+from formcheck.io.offline import block_native_uploads, unblock_native_uploads
 
 
 @dataclass(frozen=True)
@@ -144,11 +145,17 @@ class PoseEstimator:
             min_tracking_confidence=o.min_tracking_confidence,
             output_segmentation_masks=False,
         )
+        # MediaPipe's native usage logging would phone home; keep it here (see io/offline.py)
+        block_native_uploads()
         try:
             return mp.PoseLandmarker.create_from_options(opts)
-        except (RuntimeError, ValueError) as exc:
+        except (RuntimeError, ValueError, OSError) as exc:
+            unblock_native_uploads()
             why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"cannot load pose model {self.model_path}: {why}") from None
+        except BaseException:
+            unblock_native_uploads()
+            raise
 
     def open(self) -> None:
         if self._landmarker is not None:
@@ -194,7 +201,10 @@ class PoseEstimator:
             lm = getattr(self, name)
             if lm is not None:
                 setattr(self, name, None)
-                lm.close()
+                try:
+                    lm.close()  # where MediaPipe sends its session report
+                finally:
+                    unblock_native_uploads()  # one per landmarker created (see _create)
 
     def _run(self, landmarker, image, ts: int):
         if self._warm:

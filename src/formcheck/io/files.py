@@ -30,11 +30,12 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]
 
 
 def write_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically; returns the path."""
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return path
+    """Write ``text`` (UTF-8) to ``path`` atomically; returns the path. One implementation:
+    :func:`formcheck.io.outputs.write_atomic` (fixed-length temporary name, flushed to disk,
+    a full disk named in one :class:`~formcheck.io.outputs.OutputError` line)."""
+    from formcheck.io.outputs import write_atomic as write
+
+    return write(path, text)
 
 
 def write_json_atomic(path: str | os.PathLike, doc: object) -> Path:

@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from formcheck.io.files import write_atomic
-from formcheck.io.models import OFFICIAL_URL, ModelError, cache_dir, find_model, model_filename, search_dirs
+from formcheck.io.models import (
+    OFFICIAL_URL,
+    ModelError,
+    cache_dir,
+    find_model,
+    model_filename,
+    search_dirs,
+)
 
 #: members every pose_landmarker .task bundle holds
 BUNDLE_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
@@ -194,6 +201,10 @@ def resolve_model(
         p = find_model(variant, model_path)
         if p is None:
             raise ModelError(f"model file not found: {model_path}")
+        try:  # before MediaPipe sees it: it answers a wrong bundle with a traceback
+            check_bundle(p)
+        except ModelError as exc:
+            raise ModelError(f"cannot load pose model {model_path}: {exc}") from None
         return p
     p = find_model(variant)
     if p is not None:

@@ -21,6 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.core.errors import FormcheckError
+from formcheck.io.inputs import ffmpeg_local_url
+from formcheck.io.outputs import describe_write_error
 
 
 class VideoError(FormcheckError):
@@ -116,10 +118,12 @@ class VideoFileSource:
             raise VideoError(f"no such file: {self.path}")
         if self.path.is_dir():
             raise VideoError(f"{self.path} is a folder, not a video file")
+        if not self.path.is_file():
+            raise VideoError(f"{self.path} is not a regular file (a device, pipe or socket)")
         if self.path.stat().st_size == 0:
             raise VideoError(f"{self.path} is empty (0 bytes)")
-        try:
-            container = av.open(str(self.path))
+        try:  # "file:" + absolute path: no part of the name can be read as a URL or protocol
+            container = av.open(ffmpeg_local_url(self.path))
         except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
             raise VideoError(f"{self.path} is not a readable video ({_short(exc)})") from None
         if not container.streams.video:
@@ -133,8 +137,17 @@ class VideoFileSource:
             duration = float(stream.duration * stream.time_base)
         elif container.duration:
             duration = container.duration / 1_000_000
-        rotation = 0
         width, height = stream.codec_context.width, stream.codec_context.height
+        rotation = _display_rotation(container, stream)
+        # the first frame was decoded to read it: start again from the top
+        container.close()
+        try:
+            container = av.open(ffmpeg_local_url(self.path))
+        except (av.error.FFmpegError, OSError) as exc:
+            raise VideoError(f"{self.path} is not a readable video ({_short(exc)})") from None
+        stream = container.streams.video[0]
+        if rotation % 180:  # frames are turned upright, so the picture is the other way round
+            width, height = height, width
         self._container = container
         self._stream = stream
         self._rate = Fraction(rate) if rate else Fraction(30, 1)
@@ -331,7 +344,7 @@ class VideoWriter:
         # libx264 with yuv420p needs even dimensions
         self._w, self._h = w - w % 2, h - h % 2
         try:
-            self._container: Any = av.open(str(self._tmp), mode="w")
+            self._container: Any = av.open(ffmpeg_local_url(self._tmp), mode="w", format="mp4")
             rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(30)
             self._stream = self._container.add_stream("libx264", rate=rate)
             self._stream.width, self._stream.height = self._w, self._h
@@ -355,8 +368,11 @@ class VideoWriter:
         # same colours after decoding (mean error 2.1 vs 2.2 levels per channel).
         yuv = cast(NDArray[np.uint8], cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420))
         frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
+        try:
+            for packet in self._stream.encode(frame):
+                self._container.mux(packet)
+        except OSError as exc:  # a full disk, above all: one line that says so
+            raise VideoError(describe_write_error(exc, self.path)) from None
         self.frames += 1
 
     def close(self) -> Path:
@@ -370,6 +386,9 @@ class VideoWriter:
             if self.frames == 0:
                 raise VideoError(f"no frames were written to {self.path}")
             os.replace(self._tmp, self.path)
+        except OSError as exc:
+            self.abort()
+            raise VideoError(describe_write_error(exc, self.path)) from None
         except BaseException:
             self.abort()
             raise
@@ -423,6 +442,19 @@ def _file_mode() -> int:
     except OSError:
         pass
     return 0o644
+
+
+def _display_rotation(container, stream) -> int:
+    """The rotation (degrees) a player applies to this stream (a phone's display matrix), as
+    the decoder reports it on the first frame; 0 when none or unreadable."""
+    import av
+
+    try:
+        for frame in container.decode(stream):
+            return int(getattr(frame, "rotation", 0) or 0)
+    except (av.error.FFmpegError, ValueError, OSError):
+        pass
+    return 0
 
 
 def _short(exc: BaseException) -> str:

@@ -552,16 +552,9 @@ def build_page(records: list[dict], source: str = "", bad_lines: int = 0,
 def write_page(path: str | os.PathLike, records: list[dict], source: str = "",
                bad_lines: int = 0) -> Path:
     """Write the page atomically (a temporary file renamed into place); returns its path."""
-    path = Path(path).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = build_page(records, source, bad_lines)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    from formcheck.io.files import write_atomic
+
+    return write_atomic(Path(path).expanduser(), build_page(records, source, bad_lines))
 
 
 def file_link(path: str | os.PathLike) -> str:
