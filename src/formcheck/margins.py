@@ -6,10 +6,11 @@ thresholded signal (``Analyzer.signal_thresholds()``, the numbers the HTML repor
 the margin in the signal's units: positive = on the label's side by that much, negative = on
 the wrong side. A pass by 0.4 deg is a pass the next person may not get.
 
-The deciding value is the most extreme level the signal *held* for the time the check needs to
-open (``Analyzer.fault_min_on_for``), over the frames where the analyzer evaluated the check:
-a fault is reported when the signal stays past the threshold that long, so a one-frame spike
-does not decide it. Which side of a threshold is the fault is read from the frames: the side
+The deciding value is the most extreme level the signal *held* for the analyzers' debounce
+time (``Analyzer.fault_min_on_s``, 0.3 s), over the frames where the analyzer evaluated the
+check, so a one-frame spike does not decide it. Longer persistence rules (sitting's 5 s before
+a slouch is said) and hysteresis (on/off thresholds) are about time, not distance: the margin
+is measured against the threshold that turns the fault on. Which side of a threshold is the fault is read from the frames: the side
 where the check said ``ok`` (or, with no ok frame, where it said ``fault``). Two thresholds
 labelled with the same check bound a band (sag/pike, drop/crane); the nearer one decides.
 Hold checks (``hold_too_short``) compare the shortest completed hold with the hold target.
@@ -133,10 +134,9 @@ def check_margins(analysis, faults: list[str], no_faults: list[str],
         states = np.array([f.checks.get(check, "") for f in frames], dtype=object)
         evaluated = (states == "ok") | (states == "fault")
         if not evaluated.any():
-            m.note = "never evaluated"
+            m.note = "no per-frame verdict (decided per rep or per clip)"
             continue
-        on = analyzer.fault_min_on_for(check)
-        hold_s = analyzer.fault_min_on_s if on is None else on
+        hold_s = analyzer.fault_min_on_s
         best: CheckMargin | None = None
         for signal, thr in rows:
             vals = np.array([f.signals.get(signal, np.nan) for f in frames], dtype=np.float64)

@@ -243,6 +243,8 @@ class Variant:
     skip_checks: frozenset[str] = frozenset()
     #: the label's person_side_to_camera swaps (mirror)
     swaps_side: bool = False
+    #: labelled faults not required on this variant (still false alarms in ``no_faults``)
+    skip_faults: frozenset[str] = frozenset()
 
 
 #: half rate only where the result still has at least 12 fps
@@ -257,7 +259,9 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("mirror", mirror, swaps_side=True),
     Variant("roll+8", lambda t: roll(t, 8.0)),
     Variant("roll-8", lambda t: roll(t, -8.0)),
-    Variant("zoom60", lambda t: zoom(t, 0.6)),
+    # zoomed out, a body part the original frame cut off would be in view: a labelled
+    # not_visible need not be reported (a fully visible person must still not get one)
+    Variant("zoom60", lambda t: zoom(t, 0.6), skip_faults=frozenset({"not_visible"})),
     Variant("crop", tight_crop),
     Variant("half_fps", _half_if_fast),
     Variant("speed0.8", lambda t: speed(t, 0.8), skip_checks=TIMING_CHECKS),
@@ -304,15 +308,17 @@ class Judgement:
 
 
 def judge(label: ClipLabel, result, variant: str = "original",
-          skip_checks: Iterable[str] = ()) -> Judgement:
-    """``formcheck evaluate``'s criteria on one result; ``skip_checks`` are not judged."""
+          skip_checks: Iterable[str] = (), skip_faults: Iterable[str] = ()) -> Judgement:
+    """``formcheck evaluate``'s criteria on one result; ``skip_checks`` are not judged,
+    ``skip_faults`` are not required when labelled as faults."""
     skip = set(skip_checks)
+    skip_f = skip | set(skip_faults)
     reported = set(result.fault_ids)
     j = Judgement(label.file, label.exercise, variant, True)
     if label.reps is not None:
         j.reps_expected, j.reps_found = label.reps, result.rep_count
         j.reps_ok = abs(result.rep_count - label.reps) <= label.reps_tolerance
-    j.missed = [f for f in label.faults if f not in skip and f not in reported]
+    j.missed = [f for f in label.faults if f not in skip_f and f not in reported]
     j.false_alarms = [f for f in label.no_faults if f not in skip and f in reported]
     j.held = j.reps_ok is not False and not j.missed and not j.false_alarms
     return j
@@ -330,7 +336,7 @@ def run_clip(label: ClipLabel, track: PoseTrack,
             if changed is None:
                 continue
             res = analyze_track(changed, label.exercise).result
-            out.append(judge(variant_label(label, v), res, v.name, v.skip_checks))
+            out.append(judge(variant_label(label, v), res, v.name, v.skip_checks, v.skip_faults))
         except Exception as exc:  # one broken variant must not hide the others
             out.append(Judgement(label.file, label.exercise, v.name, False,
                                  error=f"{type(exc).__name__}: {exc}"))
@@ -368,10 +374,12 @@ def _track_for(label: ClipLabel, videos: Path, options) -> PoseTrack:
 
 
 def _source_digest() -> str:
-    """Hash of every .py file of the formcheck package that is imported: a result cache keyed
-    by it is invalid as soon as any analyzer, smoother or this harness changes."""
-    root = Path(__file__).resolve().parent
-    h = hashlib.sha256()
+    """Hash of every .py file of the imported formcheck package and of this harness: a result
+    cache keyed by it is invalid as soon as any analyzer, smoother or transform changes."""
+    import formcheck
+
+    root = Path(formcheck.__file__).resolve().parent
+    h = hashlib.sha256(Path(__file__).read_bytes())
     for p in sorted(root.rglob("*.py")):
         h.update(str(p.relative_to(root)).encode())
         h.update(p.read_bytes())

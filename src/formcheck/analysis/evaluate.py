@@ -170,6 +170,9 @@ def format_margins(scores: list[ClipScore], limit: float | None = None) -> str:
             if limit is not None and m.margin >= limit:
                 continue
             flag = "  <- wrong side" if m.margin < 0 else ""
+            if m.check in s.faults_missed or m.check in s.false_alarms:
+                flag += "  (judged wrong: " + ("not reported" if m.expected == "fault"
+                                              else "reported") + ")"
             lines.append(f"{s.label.file:<22} {m.check:<26} {m.expected:<6} "
                          f"{m.margin:>+9.2f}  {m.signal} {m.value:.2f} vs {m.threshold:g} "
                          f"{m.unit}{flag}".rstrip())
