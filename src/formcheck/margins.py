@@ -10,8 +10,9 @@ The deciding value is the most extreme level the signal *held* for the analyzers
 time (``Analyzer.fault_min_on_s``, 0.3 s), over the frames where the analyzer evaluated the
 check, so a one-frame spike does not decide it. Longer persistence rules (sitting's 5 s before
 a slouch is said) and hysteresis (on/off thresholds) are about time, not distance: the margin
-is measured against the threshold that turns the fault on. Which side of a threshold is the fault is read from the frames: the side
-where the check said ``ok`` (or, with no ok frame, where it said ``fault``). Two thresholds
+is measured against the threshold that turns the fault on. Which side of a threshold is the
+fault is read from the frames: the side where the check said ``ok`` (or, with no ok frame,
+where it said ``fault``). Two thresholds
 labelled with the same check bound a band (sag/pike, drop/crane); the nearer one decides.
 Hold checks (``hold_too_short``) compare the shortest completed hold with the hold target.
 """
