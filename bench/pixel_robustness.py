@@ -1,6 +1,6 @@
 """Pixel-level robustness: the pose model run on mirrored and rolled video, then analysed.
 
-The landmark-level suite (``formcheck.robustness``, run in the tests) moves landmarks the
+The landmark-level suite (``formcheck.analysis.robustness``, run in the tests) moves landmarks the
 model already found; this script flips or rotates the *pictures* (OpenCV, about the centre,
 same canvas, black corners), runs the pose model on every transformed frame, and judges the
 analysis with the criteria of ``formcheck evaluate``. It shows whether the model itself finds
@@ -25,13 +25,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcheck.estimator import EstimatorOptions, PoseEstimator
-from formcheck.evaluate import load_labels
-from formcheck.pipeline import analyze_track
-from formcheck.pose import ROW_SIZE
-from formcheck.robustness import VARIANTS, Judgement, format_report, judge, variant_label
-from formcheck.track import PoseTrack, cache_key, default_cache_dir, load_or_extract
-from formcheck.video import VideoFileSource
+from formcheck.analysis.evaluate import load_labels
+from formcheck.analysis.pipeline import analyze_track
+from formcheck.analysis.robustness import VARIANTS, Judgement, format_report, judge, variant_label
+from formcheck.analysis.track import PoseTrack, cache_key, default_cache_dir, load_or_extract
+from formcheck.core.pose import ROW_SIZE
+from formcheck.io.estimator import EstimatorOptions, PoseEstimator
+from formcheck.io.video import VideoFileSource
 
 PIXEL_VARIANTS = ("mirror", "roll+8", "roll-8")
 

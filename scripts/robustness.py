@@ -5,7 +5,7 @@
 The analyzers come from the formcheck that ``import formcheck`` finds. When that tree has no
 robustness module yet (a branch made before it landed), this file's own copy
 (``../src/formcheck/**/robustness.py``) is loaded into that package, so a branch can measure
-its analyzers before rebasing. Arguments are those of ``python -m formcheck.robustness``.
+its analyzers before rebasing. Arguments are those of ``python -m formcheck.analysis.robustness``.
 """
 
 from __future__ import annotations

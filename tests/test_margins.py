@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.evaluate import ClipLabel, ClipScore, format_margins
+from formcheck.analysis.evaluate import ClipLabel, ClipScore, format_margins
+from formcheck.analysis.margins import check_margins
+from formcheck.analysis.pipeline import Analysis
 from formcheck.exercises.plank import PlankAnalyzer, PlankParams
-from formcheck.margins import check_margins
-from formcheck.pipeline import Analysis
 from tests.builders import pose_sequence, run_analyzer
 from tests.test_ex_plank import plank
 

@@ -1,6 +1,6 @@
 """Metamorphic robustness: the labelled clips' landmark tracks mirrored, rolled, zoomed out,
 cropped, at half the frame rate, played faster and slower and jittered must still be judged
-as their labels say (``formcheck.robustness``).
+as their labels say (``formcheck.analysis.robustness``).
 
 The transforms are checked first on their own (mirror twice is the identity, a roll keeps
 every joint angle in pixels, ...), then the whole suite runs on the cached tracks. The suite's
@@ -16,10 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.evaluate import ClipLabel
-from formcheck.pose import NUM_LANDMARKS, Landmark, Pose
-from formcheck.results import ExerciseResult, FaultSpan, Rep
-from formcheck.robustness import (
+from formcheck.analysis.evaluate import ClipLabel
+from formcheck.analysis.robustness import (
     MIRROR_INDEX,
     TIMING_CHECKS,
     VARIANT_NAMES,
@@ -36,7 +34,9 @@ from formcheck.robustness import (
     variant_label,
     zoom,
 )
-from formcheck.track import PoseTrack
+from formcheck.analysis.track import PoseTrack
+from formcheck.core.pose import NUM_LANDMARKS, Landmark, Pose
+from formcheck.core.results import ExerciseResult, FaultSpan, Rep
 
 from .conftest import LABELS, MODELS, SAMPLES
 
@@ -83,7 +83,7 @@ def test_mirror_twice_is_identity_and_swaps_sides():
     assert mpose.visibility[R.RIGHT_KNEE] == pytest.approx(pose.visibility[L.LEFT_KNEE])
     assert MIRROR_INDEX[L.NOSE] == L.NOSE and MIRROR_INDEX[L.LEFT_EAR] == L.RIGHT_EAR
     label = ClipLabel("x.mp4", "plank", person_side_to_camera="left")
-    from formcheck.robustness import VARIANTS
+    from formcheck.analysis.robustness import VARIANTS
 
     assert variant_label(label, VARIANTS[0]).person_side_to_camera == "right"
     # a mirrored joint angle turns the other way: same size, opposite sign
@@ -189,12 +189,11 @@ def test_judge_uses_the_evaluate_criteria():
 #: the issue's target: at least this share of variant runs hold, for every exercise
 TARGET = 0.95
 #: where the analyzers do not reach the target yet: the share measured when this test was
-#: written (python -m formcheck.robustness, see README "Robustness"); robustness may only get
+#: written (python -m formcheck.analysis.robustness, see README "Robustness"); robustness may only get
 #: better. Remove an entry once the exercise reaches TARGET.
 MEASURED_FLOOR = {
-    "bird_dog": 32 / 35,
-    "plank": 73 / 81,
-    "sitting": 5 / 27,
+    "plank": 74 / 81,  # 91 %: plank_12 misses hips_piking unchanged (all 7 of its variants)
+    "sitting": 11 / 27,  # 41 %: sitting_11/12 miss slouching unchanged; sitting_01 on roll +-8
 }
 
 
@@ -204,7 +203,7 @@ def suite(samples):
         pytest.skip(f"no pose model in {MODELS}")
     os.environ.setdefault("FORMCHECK_MODEL_DIR", str(MODELS))
     cache = Path(os.environ.get("FORMCHECK_CACHE_DIR", ".cache")) / "robustness"
-    from formcheck.estimator import EstimatorOptions
+    from formcheck.io.estimator import EstimatorOptions
 
     return run_suite(LABELS, SAMPLES, EstimatorOptions(model="full"), jobs=2, cache_dir=cache)
 
@@ -241,9 +240,9 @@ def test_landmark_transforms_match_the_model_on_transformed_pictures(samples, va
     if not any(MODELS.glob("pose_landmarker_full.task")):
         pytest.skip(f"no pose model in {MODELS}")
     os.environ.setdefault("FORMCHECK_MODEL_DIR", str(MODELS))
-    from formcheck.estimator import EstimatorOptions, PoseEstimator
-    from formcheck.track import load_or_extract
-    from formcheck.video import VideoFileSource
+    from formcheck.analysis.track import load_or_extract
+    from formcheck.io.estimator import EstimatorOptions, PoseEstimator
+    from formcheck.io.video import VideoFileSource
 
     video = SAMPLES / "cat_cow_03.mp4"
     options = EstimatorOptions(model="full")

@@ -106,12 +106,12 @@ def score_clip(label: ClipLabel, videos: Path, options: EstimatorOptions,
 
 
 def _margins(analysis, label: ClipLabel) -> list:
-    from .margins import check_margins
+    from formcheck.analysis.margins import check_margins
 
     try:
         return check_margins(analysis, label.faults, label.no_faults)
     except Exception as exc:  # margins are diagnostics: never fail the scoring for them
-        from .margins import CheckMargin
+        from formcheck.analysis.margins import CheckMargin
 
         return [CheckMargin("-", "-", note=f"margins failed: {type(exc).__name__}: {exc}")]
 
@@ -155,7 +155,7 @@ def format_margins(scores: list[ClipScore], limit: float | None = None) -> str:
     """One line per judged check with a thresholded signal: the margin to the threshold in
     the signal's units (+ = on the label's side), fragile ones first within each clip.
     ``limit``: only margins below it (e.g. 3 = within 3 deg of flipping, or wrong)."""
-    from .margins import NO_SIGNAL
+    from formcheck.analysis.margins import NO_SIGNAL
 
     lines = [f"{'clip':<22} {'check':<26} {'label':<6} {'margin':>9}  deciding signal"]
     lines.append("-" * len(lines[0]))

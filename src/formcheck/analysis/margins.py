@@ -109,7 +109,7 @@ def check_margins(analysis, faults: list[str], no_faults: list[str],
                   analyzer=None) -> list[CheckMargin]:
     """Margins of the judged checks (``faults`` expected, ``no_faults`` not) in one analysis
     (``pipeline.Analysis`` with its per-frame feedback kept)."""
-    from .exercises import make_analyzer
+    from formcheck.exercises import make_analyzer
 
     exercise = analysis.result.exercise
     analyzer = analyzer or make_analyzer(exercise)

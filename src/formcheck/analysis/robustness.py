@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from .evaluate import ClipLabel
-from .pose import IN_FRAME_MARGIN, NUM_LANDMARKS, ROW_SIZE, Landmark
-from .track import PoseTrack
+from formcheck.analysis.evaluate import ClipLabel
+from formcheck.analysis.track import PoseTrack
+from formcheck.core.pose import IN_FRAME_MARGIN, NUM_LANDMARKS, ROW_SIZE, Landmark
 
 #: checks about time (hold length, speed), not judged on the speed variants. ``slouching`` is
 #: one too: the sitting analyzer reports it only after it lasted ``persist_s`` (5 s, so a
@@ -327,7 +327,7 @@ def judge(label: ClipLabel, result, variant: str = "original",
 def run_clip(label: ClipLabel, track: PoseTrack,
              variants: Iterable[Variant] = VARIANTS) -> list[Judgement]:
     """The unchanged clip (variant ``original``) and every variant that applies to it."""
-    from .pipeline import analyze_track
+    from formcheck.analysis.pipeline import analyze_track
 
     out = []
     for v in (Variant("original", lambda t: t), *variants):
@@ -368,7 +368,7 @@ def tally(judgements: Iterable[Judgement]) -> dict[str, ExerciseTally]:
 
 
 def _track_for(label: ClipLabel, videos: Path, options) -> PoseTrack:
-    from .track import load_or_extract
+    from formcheck.analysis.track import load_or_extract
 
     return load_or_extract(videos / label.file, options)
 
@@ -398,8 +398,8 @@ def run_suite(labels: str | os.PathLike, videos: str | os.PathLike | None = None
     """Every labelled clip and every variant, judged. With ``cache_dir`` the judgements are
     stored under a key of (the package's source, labels.toml, the landmark tracks), so a
     re-run with unchanged code and clips reads them back instead of re-analysing."""
-    from .estimator import EstimatorOptions
-    from .evaluate import load_labels
+    from formcheck.analysis.evaluate import load_labels
+    from formcheck.io.estimator import EstimatorOptions
 
     labels = Path(labels)
     folder = Path(videos) if videos else labels.parent
@@ -478,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     p = argparse.ArgumentParser(
-        prog="python -m formcheck.robustness",
+        prog="python -m formcheck.analysis.robustness",
         description="Landmark-level metamorphic robustness of the analyzers on the labelled "
                     "clips (mirror, roll, zoom, crop, half rate, speed, jitter).")
     p.add_argument("--labels", required=True, help="labels.toml")
@@ -490,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--min-share", type=float, default=0.0,
                    help="exit 1 when an exercise's held share is below this (0-1)")
     args = p.parse_args(argv)
-    from .estimator import EstimatorOptions
+    from formcheck.io.estimator import EstimatorOptions
 
     js = run_suite(args.labels, args.videos, EstimatorOptions(model=args.model),
                    args.exercise, jobs=args.jobs, cache_dir=args.cache)
