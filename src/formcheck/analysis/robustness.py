@@ -373,14 +373,20 @@ def _track_for(label: ClipLabel, videos: Path, options) -> PoseTrack:
     return load_or_extract(videos / label.file, options)
 
 
+#: the layers an analysis of a track runs through (render, coach, batch and cli do not touch it)
+ANALYSIS_LAYERS = ("core", "io", "exercises", "analysis")
+
+
 def _source_digest() -> str:
-    """Hash of every .py file of the imported formcheck package and of this harness: a result
-    cache keyed by it is invalid as soon as any analyzer, smoother or transform changes."""
+    """Hash of the .py files of the imported formcheck's analysis layers and of this harness:
+    a result cache keyed by it is invalid as soon as any analyzer, smoother or transform
+    changes."""
     import formcheck
 
     root = Path(formcheck.__file__).resolve().parent
     h = hashlib.sha256(Path(__file__).read_bytes())
-    for p in sorted(root.rglob("*.py")):
+    folders = [root / d for d in ANALYSIS_LAYERS if (root / d).is_dir()] or [root]
+    for p in sorted(f for d in folders for f in d.rglob("*.py")):
         h.update(str(p.relative_to(root)).encode())
         h.update(p.read_bytes())
     return h.hexdigest()
