@@ -98,13 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     out: list[Judgement] = []
     for label in clips:
         video = folder / label.file
+        key = cache_key(video, options)
+        todo = [v for v in variants if not args.cached_only
+                or (default_cache_dir().parent / "pixel" / f"{video.stem}-{v.name}-{key}.npz").exists()]
+        if not todo:
+            continue
         base = load_or_extract(video, options)
         out.append(judge(label, analyze_track(base, label.exercise).result))
-        for v in variants:
-            path = default_cache_dir().parent / "pixel" / \
-                f"{video.stem}-{v.name}-{cache_key(video, options)}.npz"
-            if args.cached_only and not path.exists():
-                continue
+        for v in todo:
             t0 = time.perf_counter()
             track = variant_track(video, v.name, options)
             res = analyze_track(track, label.exercise).result
