@@ -132,37 +132,8 @@ def check_margins(analysis, faults: list[str], no_faults: list[str],
         if not rows:
             m.note = NO_SIGNAL
             continue
-        states = np.array([f.checks.get(check, "") for f in frames], dtype=object)
-        evaluated = (states == "ok") | (states == "fault")
-        if not evaluated.any():
-            m.note = "no per-frame verdict (decided per rep or per clip)"
-            continue
-        hold_s = analyzer.fault_min_on_s
-        best: CheckMargin | None = None
-        for signal, thr in rows:
-            vals = np.array([f.signals.get(signal, np.nan) for f in frames], dtype=np.float64)
-            use = evaluated & np.isfinite(vals)
-            if not use.any():
-                continue
-            band = sorted(th for sig, th in rows if sig == signal)
-            if len(band) == 2 and band[0] < band[1]:  # a band: the fault lies outside it
-                d = -1 if thr == band[0] else 1
-            else:
-                d = _direction(vals[use], states[use], thr)
-            if d is None:
-                continue
-            past = _held_extreme(t[use], d * (vals[use] - thr), hold_s)  # > 0: fault side
-            margin = past if expected == "fault" else -past
-            # any-of: the fault needs one signal past its line (a fault's margin is the
-            # largest, an ok's the smallest); all-of: the other way round
-            want_max = (expected == "fault") != ((exercise, check) in ALL_OF)
-            if best is None or (margin > best.margin if want_max else margin < best.margin):
-                best = CheckMargin(check, expected, signal, thr, thr + d * past, margin,
-                                   "" if signal in UNITLESS else "deg")
-        if best is None:
-            m.note = "signal never measured"
-            continue
-        out[-1] = best
+        out[-1] = _signal_margin(m, rows, analysis, t, analyzer.fault_min_on_s,
+                                 (exercise, check) in ALL_OF)
     return out
 
 
@@ -177,3 +148,40 @@ def _hold_margin(m: CheckMargin, analysis) -> None:
     m.signal, m.threshold, m.value, m.unit = "hold_s", target, shortest, "s"
     # fault when the shortest hold is under the target
     m.margin = (target - shortest) if m.expected == "fault" else (shortest - target)
+
+
+def _signal_margin(m: CheckMargin, rows: list[tuple[str, float]], analysis, t: np.ndarray,
+                   hold_s: float, all_of: bool) -> CheckMargin:
+    """``m`` filled from the thresholded signals ``rows`` of its check (or with a note)."""
+    frames = analysis.frames
+    check, expected = m.check, m.expected
+    states = np.array([f.checks.get(check, "") for f in frames], dtype=object)
+    evaluated = (states == "ok") | (states == "fault")
+    if not evaluated.any():
+        m.note = "no per-frame verdict (decided per rep or per clip)"
+        return m
+    best: CheckMargin | None = None
+    for signal, thr in rows:
+        vals = np.array([f.signals.get(signal, np.nan) for f in frames], dtype=np.float64)
+        use = evaluated & np.isfinite(vals)
+        if not use.any():
+            continue
+        band = sorted(th for sig, th in rows if sig == signal)
+        if len(band) == 2 and band[0] < band[1]:  # a band: the fault lies outside it
+            d = -1 if thr == band[0] else 1
+        else:
+            d = _direction(vals[use], states[use], thr)
+        if d is None:
+            continue
+        past = _held_extreme(t[use], d * (vals[use] - thr), hold_s)  # > 0: fault side
+        margin = past if expected == "fault" else -past
+        # any-of: the fault needs one signal past its line (a fault's margin is the largest,
+        # an ok's the smallest); all-of: the other way round
+        want_max = (expected == "fault") != all_of
+        if best is None or (margin > best.margin if want_max else margin < best.margin):
+            best = CheckMargin(check, expected, signal, thr, thr + d * past, margin,
+                               "" if signal in UNITLESS else "deg")
+    if best is None:
+        m.note = "signal never measured"
+        return m
+    return best
