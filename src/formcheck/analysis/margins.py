@@ -161,6 +161,7 @@ def _signal_margin(m: CheckMargin, rows: list[tuple[str, float]], analysis, t: n
         m.note = "no per-frame verdict (decided per rep or per clip)"
         return m
     best: CheckMargin | None = None
+    best_margin = 0.0
     for signal, thr in rows:
         vals = np.array([f.signals.get(signal, np.nan) for f in frames], dtype=np.float64)
         use = evaluated & np.isfinite(vals)
@@ -168,17 +169,19 @@ def _signal_margin(m: CheckMargin, rows: list[tuple[str, float]], analysis, t: n
             continue
         band = sorted(th for sig, th in rows if sig == signal)
         if len(band) == 2 and band[0] < band[1]:  # a band: the fault lies outside it
-            d = -1 if thr == band[0] else 1
+            found: int | None = -1 if thr == band[0] else 1
         else:
-            d = _direction(vals[use], states[use], thr)
-        if d is None:
+            found = _direction(vals[use], states[use], thr)
+        if found is None:
             continue
+        d = found
         past = _held_extreme(t[use], d * (vals[use] - thr), hold_s)  # > 0: fault side
         margin = past if expected == "fault" else -past
         # any-of: the fault needs one signal past its line (a fault's margin is the largest,
         # an ok's the smallest); all-of: the other way round
         want_max = (expected == "fault") != all_of
-        if best is None or (margin > best.margin if want_max else margin < best.margin):
+        if best is None or (margin > best_margin if want_max else margin < best_margin):
+            best_margin = margin
             best = CheckMargin(check, expected, signal, thr, thr + d * past, margin,
                                "" if signal in UNITLESS else "deg")
     if best is None:
