@@ -50,6 +50,8 @@ class ClipScore:
     reported: list[str] = field(default_factory=list)
     recognized: str | None = None
     error: str | None = None
+    #: per judged check, how far its deciding signal was from the threshold (margins.py)
+    margins: list = field(default_factory=list)
 
 
 @dataclass
@@ -99,7 +101,19 @@ def score_clip(label: ClipLabel, videos: Path, options: EstimatorOptions,
     score.faults_found = [f for f in label.faults if f in reported]
     score.faults_missed = [f for f in label.faults if f not in reported]
     score.false_alarms = [f for f in label.no_faults if f in reported]
+    score.margins = _margins(analysis, label)
     return score
+
+
+def _margins(analysis, label: ClipLabel) -> list:
+    from formcheck.analysis.margins import check_margins
+
+    try:
+        return check_margins(analysis, label.faults, label.no_faults)
+    except Exception as exc:  # margins are diagnostics: never fail the scoring for them
+        from formcheck.analysis.margins import CheckMargin
+
+        return [CheckMargin("-", "-", note=f"margins failed: {type(exc).__name__}: {exc}")]
 
 
 def summarize(scores: list[ClipScore]) -> Summary:
@@ -134,6 +148,34 @@ def format_table(scores: list[ClipScore]) -> str:
             f"{s.label.file:<22} {s.label.exercise:<14} {reps:<15} {missed:<28} {false:<28} "
             f"{','.join(s.reported) or '-'}"
         )
+    return "\n".join(lines)
+
+
+def format_margins(scores: list[ClipScore], limit: float | None = None) -> str:
+    """One line per judged check with a thresholded signal: the margin to the threshold in
+    the signal's units (+ = on the label's side), fragile ones first within each clip.
+    ``limit``: only margins below it (e.g. 3 = within 3 deg of flipping, or wrong)."""
+    from formcheck.analysis.margins import NO_SIGNAL
+
+    lines = [f"{'clip':<22} {'check':<26} {'label':<6} {'margin':>9}  deciding signal"]
+    lines.append("-" * len(lines[0]))
+    for s in scores:
+        rows = sorted(s.margins, key=lambda m: (m.margin is None, m.margin or 0.0))
+        for m in rows:
+            if m.margin is None:
+                if limit is None and m.note != NO_SIGNAL:
+                    lines.append(f"{s.label.file:<22} {m.check:<26} {m.expected:<6} {'-':>9}  "
+                                 f"{m.note}")
+                continue
+            if limit is not None and m.margin >= limit:
+                continue
+            flag = "  <- wrong side" if m.margin < 0 else ""
+            if m.check in s.faults_missed or m.check in s.false_alarms:
+                flag += "  (judged wrong: " + ("not reported" if m.expected == "fault"
+                                              else "reported") + ")"
+            lines.append(f"{s.label.file:<22} {m.check:<26} {m.expected:<6} "
+                         f"{m.margin:>+9.2f}  {m.signal} {m.value:.2f} vs {m.threshold:g} "
+                         f"{m.unit}{flag}".rstrip())
     return "\n".join(lines)
 
 
@@ -210,6 +252,9 @@ def main_evaluate(args) -> int:
     scores = run_evaluation(args.labels, args.videos, options, args.exercise or None,
                             jobs=getattr(args, "jobs", 1))
     print(format_table(scores))
+    if getattr(args, "margins", False):
+        print()
+        print(format_margins(scores, getattr(args, "margins_below", None)))
     summary = summarize(scores)
     print(summary.line())
     failed = []

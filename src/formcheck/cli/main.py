@@ -115,6 +115,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                    help="fail if more no_faults entries than this are reported")
     e.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="score the clips in N worker processes (default 1); same table")
+    e.add_argument("--margins", action="store_true",
+                   help="also list, per judged check, how far its deciding signal was from the "
+                        "threshold (deg or ratio; + = on the label's side)")
+    e.add_argument("--margins-below", type=float, metavar="X",
+                   help="with --margins: only the margins below X (the fragile ones)")
     _add_model_args(e)
     _add_rate_args(e)
 
