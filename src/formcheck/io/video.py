@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from formcheck.core.errors import FormcheckError
 from formcheck.io.inputs import ffmpeg_local_url
-from formcheck.io.outputs import describe_write_error
+from formcheck.io.outputs import describe_write_error, file_mode
 
 
 class VideoError(FormcheckError):
@@ -338,7 +338,7 @@ class VideoWriter:
             raise VideoError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         os.close(fd)
         # mkstemp makes the file private (0600); the finished video gets the usual mode
-        os.chmod(tmp, _file_mode())
+        os.chmod(tmp, file_mode())
         self._tmp = Path(tmp)
         w, h = size
         # libx264 with yuv420p needs even dimensions
@@ -430,18 +430,6 @@ def lower_thread_priority(steps: int | None = None) -> None:
         os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + steps))
     except OSError:
         pass
-
-
-def _file_mode() -> int:
-    """0666 less this process's umask (read without changing it; 0644 if unknown)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
-    except OSError:
-        pass
-    return 0o644
 
 
 def _display_rotation(container, stream) -> int:
