@@ -58,7 +58,6 @@ class RangeSwing:
         self.direction = direction
         self.calib_s, self.calib_tau_s, self.learn_min_s = calib_s, calib_tau_s, learn_min_s
         self._calib_samples: list[float] = []
-        self._rest_taus = (rest_up_tau_s, rest_down_tau_s)
         self.rest = BaselineFollower(up_tau_s=rest_up_tau_s, down_tau_s=rest_down_tau_s)
         self._calib: float | None = None  # rest level before the direction is known
         self._calib_t: float | None = None
@@ -153,7 +152,8 @@ class RangeSwing:
             if t_s - self._pending >= max(self.min_s, self.learn_min_s):
                 self.since, self._pending = self._pending, None
                 self.direction = 1 if dev > 0 else -1
-                self.rest = BaselineFollower(*self._rest_taus)
+                # self.rest has not been fed yet (update() feeds it only once the direction
+                # is known): it starts at the calibrated level
                 self.rest.value, self.rest._t = self.direction * self._calib, t_s
                 self.state, self.peak = True, self.direction * x
                 return True
