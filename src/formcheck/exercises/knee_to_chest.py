@@ -198,14 +198,7 @@ class KneeToChestAnalyzer(LyingAnalyzer[KneeToChestParams]):
         held = [s for s in SIDES if on[s]]
         side = None
         if held:
-            side = min(
-                held,
-                key=lambda s: (
-                    ev.signals[f"hip_flex_{s}"]
-                    if math.isfinite(ev.signals[f"hip_flex_{s}"])
-                    else math.inf
-                ),
-            )
+            side = min(held, key=lambda s: flex[s] if math.isfinite(flex[s]) else math.inf)
             if self._side in held:
                 side = self._side  # keep the current hold's side while it lasts
         if self._side is not None and side != self._side:
