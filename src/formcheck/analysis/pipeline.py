@@ -204,7 +204,7 @@ def analyze_video(
     """Decode, estimate, score and (optionally) write the annotated video, in one pass.
 
     Three threads share the work so the model (one core) is never kept waiting: the source
-    decodes ahead in its reader thread; this thread only runs the model; a :class:`_Stage`
+    decodes ahead in its reader thread; this thread only runs the model; a :class:`Stage`
     thread behind it smooths, scores (the exercise analyzer), draws and encodes, in frame
     order. Both queues are bounded (a few frames), so memory stays flat whatever the clip's
     length. If anything fails, the annotated video is not written (its temporary file is
@@ -217,7 +217,7 @@ def analyze_video(
     from formcheck.io.estimator import PoseEstimator
     from formcheck.io.video import VideoError, VideoFileSource, frames_within_budget
 
-    stage: _Stage | None = None
+    stage: Stage | None = None
     writer: FrameWriter | None = None
     n = 0
     try:
@@ -232,7 +232,7 @@ def analyze_video(
             scorer = _Scorer(FrameProcessor(options.exercise, options.smoothing),
                              options.keep_frames, writer, on_progress, info.frame_count)
             with PoseEstimator(options.estimator) as est:
-                stage = _Stage(scorer, name="formcheck-score",
+                stage = Stage(scorer, name="formcheck-score",
                                queue_size=frames_within_budget(info.width, info.height))
                 n = _run_model(src, est, stage, step, every_frame=writer is not None)
         if n == 0:
@@ -259,7 +259,7 @@ def analyze_video(
 _NOT_LOOKED_AT = object()
 
 
-def _run_model(src, est, stage: _Stage, step: int, every_frame: bool) -> int:
+def _run_model(src, est, stage: Stage, step: int, every_frame: bool) -> int:
     """The model's thread: the model on frames 0, step, 2 step, ... and nothing else
     (decoding is in the source's thread; smoothing, scoring, drawing and encoding in the
     stage's). With ``every_frame`` the frames in between go to the stage too, to be drawn.
@@ -301,7 +301,7 @@ class _Scorer:
             self.on_progress(frame.index + 1, self.total)
 
 
-class _Stage:
+class Stage:
     """One background thread that calls ``handle(item)`` for each item, in order.
 
     ``put`` blocks while ``queue_size`` items wait (bounded memory, and backpressure on the

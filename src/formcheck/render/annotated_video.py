@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from formcheck.analysis.pipeline import _Stage
+from formcheck.analysis.pipeline import Stage
 from formcheck.core.pose import Pose
 from formcheck.core.results import FrameFeedback
 from formcheck.io.video import VideoWriter
@@ -77,7 +77,7 @@ class AnnotatedVideoSink:
 
     def __init__(self, path: str | os.PathLike, fps: float, title: str, queue_size: int = 8):
         self._out = AnnotatedVideoWriter(path, fps, title)
-        self._stage = _Stage(lambda item: self._out.write(*item), name="formcheck-encode",
+        self._stage = Stage(lambda item: self._out.write(*item), name="formcheck-encode",
                              queue_size=queue_size)
 
     @property
