@@ -15,7 +15,7 @@ from pathlib import Path
 from formcheck.analysis.labels import read_labels
 from formcheck.analysis.pipeline import analyze_track, default_smoothing
 from formcheck.analysis.track import load_or_extract
-from formcheck.core.checks import EXERCISE_IDS
+from formcheck.core.checks import validate_exercise
 from formcheck.io.estimator import EstimatorOptions
 
 
@@ -189,9 +189,8 @@ def run_evaluation(labels: str | os.PathLike, videos: str | os.PathLike | None =
     options = options or EstimatorOptions()
     clips = load_labels(labels)
     if exercises:
-        bad = [e for e in exercises if e not in EXERCISE_IDS]
-        if bad:
-            raise ValueError(f"unknown exercise {bad[0]!r}; valid ids: {', '.join(EXERCISE_IDS)}")
+        for e in exercises:
+            validate_exercise(e)
         clips = [c for c in clips if c.exercise in exercises]
     if jobs > 1 and len(clips) > 1:
         return score_clips_parallel(clips, folder, options, jobs)
