@@ -46,7 +46,8 @@ import numpy as np
 from formcheck.analysis.track import PoseTrack
 from formcheck.core.catalogue import CATALOGUE
 from formcheck.core.geometry import joint_angle
-from formcheck.core.pose import Landmark, Pose
+from formcheck.core.pose import Landmark, Pose, side_landmark
+from formcheck.exercises.sitting import in_frame
 
 L, R = "left", "right"
 
@@ -161,10 +162,9 @@ def frame_features(pose: Pose) -> dict[str, float]:
     near_i = 0 if near == L else 1
     f["hip_near"] = hips[near_i]
     f["thigh_near"] = thighs[near_i]
-    knee = pose.image[Landmark[f"{near.upper()}_KNEE"]]
-    f["knee_near_vis"] = float(pose.visibility[Landmark[f"{near.upper()}_KNEE"]])
-    f["knee_near_in_image"] = float(bool(np.all(np.isfinite(knee[:2]))
-                                         and np.all((knee[:2] >= 0.0) & (knee[:2] <= 1.0))))
+    knee = side_landmark(near, "knee")
+    f["knee_near_vis"] = float(pose.visibility[knee])
+    f["knee_near_in_image"] = float(in_frame(pose, knee))
     f["shin_max"] = float(np.nanmax(shins)) if np.isfinite(shins).any() else nan
     f["wrist_min"] = float(np.nanmin(wrists)) if np.isfinite(wrists).any() else nan
     f["knee_min"] = float(np.min(knees)) if np.isfinite(knees).all() else nan
