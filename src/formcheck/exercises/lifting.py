@@ -391,14 +391,15 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
                 and t_s - self._min_t >= self.params.settle_s):
             self._judge_bottom(t_s)
 
-    def _bottom_stats(self) -> tuple[float, float, float]:
-        """(trunk, knee, start time) at the bottom so far: medians over the frames within
-        ``bottom_band_deg`` of the lowest hip angle. NaN knee when none was measurable."""
+    def _bottom_stats(self) -> tuple[float, float, list[tuple[float, float, float, float, bool]]]:
+        """(trunk, knee, band) at the bottom so far: ``band`` is the frames within
+        ``bottom_band_deg`` of the lowest hip angle, trunk and knee their medians. NaN knee
+        when none was measurable."""
         low = min(b[1] for b in self._bottom)
         band = [b for b in self._bottom if b[1] <= low + self.params.bottom_band_deg]
         trunk = float(np.nanmedian([b[2] for b in band]))
         knees = [b[3] for b in band if np.isfinite(b[3])]
-        return trunk, (float(np.median(knees)) if knees else float("nan")), band[0][0]
+        return trunk, (float(np.median(knees)) if knees else float("nan")), band
 
     def _is_stoop(self, trunk: float, knee: float) -> bool:
         p = self.params
@@ -411,7 +412,8 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
         if self._min_hip >= self._judged_hip - self.params.bottom_band_deg / 2:
             return  # this bottom was judged already
         self._judged_hip = self._min_hip
-        trunk, knee, start = self._bottom_stats()
+        trunk, knee, band = self._bottom_stats()
+        start = band[0][0]
         if self._is_stoop(trunk, knee):
             cue = self.cue("bending_at_waist")
             self.tracker.update("bending_at_waist", True, t_s, cue, value=trunk, min_on_s=0.0)
@@ -424,11 +426,7 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
                               f"knees at {knee:.0f} deg (warned at {t_s:.1f} s)")
 
     def _complete_lift(self, t_end: float, view: str | None) -> None:
-        p = self.params
-        hips = np.array([b[1] for b in self._bottom])
-        low = hips.min()
-        band = [b for b in self._bottom if b[1] <= low + p.bottom_band_deg]
-        trunk, knee, _ = self._bottom_stats()
+        trunk, knee, band = self._bottom_stats()
         # the rise starts at the last bottom frame
         start = band[-1][0]
         faults = sorted(self._rise_faults)
