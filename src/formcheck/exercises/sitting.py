@@ -378,8 +378,6 @@ class SittingAnalyzer(Analyzer[SittingParams]):
             thigh = float(np.degrees(np.arctan2(d[1], abs(d[0]))))
             trunk_up = float(np.degrees(np.arctan2(-u[1], abs(u[0]))))
             hip = float(joint_angle(s, a, b))
-        if not np.isfinite(thigh):
-            return True, False  # knees out of view at a desk: assume still seated
         seated = thigh < p.seated_thigh_max_deg and trunk_up > p.seated_trunk_min_deg
         standing = thigh > p.standing_thigh_min_deg and hip > p.standing_hip_min_deg
         return bool(seated), bool(standing and not seated)
