@@ -38,7 +38,13 @@ from typing import Any
 from formcheck.analysis.score import form_score
 from formcheck.batch.jobs import Backend, BatchError, ClipOptions, ClipOutcome, Job, score_one, short_error
 from formcheck.io.files import file_sha256
-from formcheck.io.outputs import OutputError, check_output_dir, name_max, same_file, write_atomic
+from formcheck.io.outputs import (
+    OutputError,
+    check_not_input,
+    check_output_dir,
+    name_max,
+    write_atomic,
+)
 
 VIDEO_EXTS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".gif", ".wmv")
 STATE_DIR = ".formcheck-batch"
@@ -459,11 +465,7 @@ def _check_out(out: Path, paths: list[Path], names: list[str]) -> None:
     try:
         check_output_dir(out, flag="--out", inputs=paths, files=[])
         for f in files:  # the length of a clip's names is checked per clip (an error row)
-            for inp in paths:
-                if same_file(out / f, inp):
-                    raise OutputError(f"--out {out}: {out / f} would be written, and it is an "
-                                      f"input ({inp}); formcheck never writes over an input - "
-                                      "choose another folder")
+            check_not_input(out / f, paths, flag="--out", folder=out)
     except OutputError as exc:
         raise BatchError(str(exc)) from None
 

@@ -179,13 +179,20 @@ def check_output_dir(folder: str | os.PathLike, *, flag: str,
     _check_folder_writable(d, flag)
     for name in files:
         target = d / name
-        for inp in inputs:
-            if same_file(target, inp):
-                raise OutputError(f"{flag} {folder}: {target} would be written, and it is an "
-                                  f"input ({inp}); formcheck never writes over an input - "
-                                  "choose another folder")
+        check_not_input(target, inputs, flag=flag, folder=folder)
         check_name_length(target, flag)
     return d
+
+
+def check_not_input(target: str | os.PathLike, inputs: Iterable[str | os.PathLike], *,
+                    flag: str, folder: str | os.PathLike) -> None:
+    """OutputError when ``target``, a file to be written in ``folder`` (given by ``flag``), is
+    one of ``inputs`` (by device and inode)."""
+    for inp in inputs:
+        if same_file(target, inp):
+            raise OutputError(f"{flag} {folder}: {target} would be written, and it is an "
+                              f"input ({inp}); formcheck never writes over an input - "
+                              "choose another folder")
 
 
 # ---- writing ------------------------------------------------------------------------------------
