@@ -8,7 +8,7 @@ import pytest
 
 from formcheck.cli import main
 from formcheck.core.errors import FormcheckError
-from formcheck.io.files import atomic_path, file_sha256, write_json_atomic
+from formcheck.io.files import atomic_path, file_sha256, write_atomic
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
@@ -23,7 +23,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
 
 
 def test_json_is_written_whole_into_a_new_folder(tmp_path):
-    out = write_json_atomic(tmp_path / "a" / "b.json", {"reps": 3})
+    out = write_atomic(tmp_path / "a" / "b.json", '{\n  "reps": 3\n}\n')
     assert out.read_text() == '{\n  "reps": 3\n}\n'
     assert [p.name for p in out.parent.iterdir()] == ["b.json"]
 

@@ -8,7 +8,6 @@ atomic on one file system) only when the block ends without error, and removed o
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,11 +35,6 @@ def write_atomic(path: str | os.PathLike, text: str) -> Path:
     from formcheck.io.outputs import write_atomic as write
 
     return write(path, text)
-
-
-def write_json_atomic(path: str | os.PathLike, doc: object) -> Path:
-    """``doc`` as indented JSON with a final newline, written atomically."""
-    return write_atomic(path, json.dumps(doc, indent=2) + "\n")
 
 
 def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
