@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from formcheck.core.errors import FormcheckError
 from formcheck.io.inputs import ffmpeg_local_url
-from formcheck.io.outputs import describe_write_error, file_mode
+from formcheck.io.outputs import TMP_PREFIX, describe_write_error, file_mode
 
 
 class VideoError(FormcheckError):
@@ -333,7 +333,7 @@ class VideoWriter:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".formcheck-", suffix=".mp4", dir=self.path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".mp4", dir=self.path.parent)
         except OSError as exc:
             raise VideoError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         os.close(fd)
