@@ -422,15 +422,25 @@ def test_live_window_end_to_end(xvfb, tmp_path):
         "--json",
         str(out),
     ]
+
+    def overlay_share(img: np.ndarray) -> float:
+        return _colour_share(img, GOOD, 25) + _colour_share(img, FAULT, 25)
+
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    shots = []
+    shots: list[np.ndarray] = []
+    taken: list[float] = []
     try:
-        # the clip is 13 s long; the model takes a few seconds to load
+        # The clip plays for 13 s once the window is up and the model is loaded; how long that
+        # takes depends on the machine (a fresh one builds font caches on the first window).
+        # Screenshots every 1.5 s until three show the overlay (or the session ends).
         t0 = time.monotonic()
-        while time.monotonic() - t0 < 60 and proc.poll() is None and len(shots) < 3:
-            time.sleep(1.0)
-            if time.monotonic() - t0 > 7 + 2.5 * len(shots):
+        good = 0
+        while time.monotonic() - t0 < 90 and proc.poll() is None and good < 3:
+            time.sleep(1.5)
+            if proc.poll() is None:
                 shots.append(_screenshot(xvfb, tmp_path / f"shot{len(shots)}.png"))
+                taken.append(round(time.monotonic() - t0, 1))
+                good += overlay_share(shots[-1]) > 0.0005
         stdout, stderr = proc.communicate(timeout=90)
     finally:
         if proc.poll() is None:
@@ -439,20 +449,23 @@ def test_live_window_end_to_end(xvfb, tmp_path):
     assert "not a diagnosis" in stdout  # the disclaimer, once
     assert stdout.count("not a diagnosis") == 1
     assert shots, "no screenshot taken while the window was up"
+    doc = json.loads(out.read_text())
+    best_i = max(range(len(shots)), key=lambda i: overlay_share(shots[i]))
+    best = shots[best_i]
     keep = Path(os.environ.get("FORMCHECK_SCREENSHOT_DIR", tmp_path))
     keep.mkdir(parents=True, exist_ok=True)
-    for i, _ in enumerate(shots):
-        shutil.copy(tmp_path / f"shot{i}.png", keep / f"live_glute_bridge_{i}.png")
+    shutil.copy(tmp_path / f"shot{best_i}.png", keep / "live_glute_bridge.png")
+    seen = [(t, round(float((s.max(axis=2) > 40).mean()), 2), round(overlay_share(s), 4))
+            for t, s in zip(taken, shots)]
+    why = f"(s after start, screen share lit, overlay share) per screenshot: {seen}; live: {doc.get('live')}"
     # the overlay is on screen: skeleton green (good) or red (fault) pixels, the dark panel
-    best = max(shots, key=lambda s: _colour_share(s, GOOD) + _colour_share(s, FAULT))
-    assert _colour_share(best, GOOD, 25) + _colour_share(best, FAULT, 25) > 0.0005
+    assert overlay_share(best) > 0.0005, why
     # the status panel's blue stripe at the window's left edge (the window sits at 0, 0)
-    assert _colour_share(best[:150, :8], ACCENT, 25) > 0.5
-    assert (best.max(axis=2) > 40).mean() > 0.3, "the window is not on the screen"
-    doc = json.loads(out.read_text())
+    assert _colour_share(best[:150, :8], ACCENT, 25) > 0.5, why
+    assert (best.max(axis=2) > 40).mean() > 0.3, "the window is not on the screen " + why
     assert abs(doc["rep_count"] - 2) <= 1, doc["rep_counts"]
     assert doc["end_reason"] == "completed"
-    assert doc["live"]["displayed_frames"] > 150
+    assert doc["live"]["displayed_frames"] > 150, why
     hist = (tmp_path / "history.jsonl").read_text().splitlines()
     assert json.loads(hist[-1])["exercises"][0]["exercise"] == "glute_bridge"
 
