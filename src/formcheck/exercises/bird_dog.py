@@ -184,6 +184,24 @@ class _Extension:
     faults: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class _Limbs:
+    """One frame's limb reading (:meth:`BirdDogAnalyzer._read_limbs`)."""
+
+    #: lift (deg above the floor line) per limb and side: arm_left, ..., leg_right
+    lifts: dict[str, float]
+    #: the side of the arm / leg lifted the most, and its lift
+    arm_side: str
+    leg_side: str
+    arm_lift: float
+    leg_lift: float
+    arm_up: bool
+    leg_up: bool
+    #: heights (deg) of the lifted arm / leg, NaN where the hand / foot is not clearly seen
+    arm_h: float
+    leg_h: float
+
+
 class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
     exercise_id = "bird_dog"
     Params = BirdDogParams
@@ -303,73 +321,102 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
         ctx = ctx or self.context
         side = pose.near_side()
         ev = FrameEval(pose.timestamp_ms / 1000.0, side=side)
-        view, ev.signals["yaw"] = self._view(pose)
-        ev.view = view
-        ev.checks["wrong_view"] = (
-            view == "oblique" if view != "unknown" else "shoulder and hip lines not found"
-        )
+        view = self._judge_view(pose, ev)
         self.cut_off(pose, side, ev)
         frontal = view == "front"
         # the floor of earlier all-fours frames; before any, a level camera (module docstring)
         floor = ctx.floor_deg if ctx.floor_deg is not None else 0.0
         q = read_all_fours(pose, side, floor, p.all_fours, frontal)
         ev.in_position = q.in_position
+        limbs = self._read_limbs(pose, ctx, floor)
+        ev.signals.update(
+            arm_lift=limbs.arm_lift,
+            leg_lift=limbs.leg_lift,
+            floor_deg=floor,
+            trunk_elev=q.trunk_elev,
+            arm_side=0.0 if limbs.arm_side == "left" else 1.0,
+            leg_side=0.0 if limbs.leg_side == "left" else 1.0,
+        )
+        # heights of the lifted limbs, where the hand / foot is clearly in the frame
+        ev.signals["arm_height"], ev.signals["leg_height"] = limbs.arm_h, limbs.leg_h
+        if not q.in_position:
+            return ev
+        ev.motion.update({k: v for k, v in limbs.lifts.items() if math.isfinite(v)})
+        self._judge_hip_rotation(pose, view, floor, ev)
+        if view != "side":  # limb lifts and heights are read in a side view only
+            return ev
+        self._judge_extension(limbs, ctx, q.trunk_elev, ev)
+        return ev
+
+    def _judge_view(self, pose: Pose, ev: FrameEval) -> str:
+        """The camera view (see :meth:`_view`): its yaw signal and the ``wrong_view`` check."""
+        view, ev.signals["yaw"] = self._view(pose)
+        ev.view = view
+        ev.checks["wrong_view"] = (
+            view == "oblique" if view != "unknown" else "shoulder and hip lines not found"
+        )
+        return view
+
+    def _read_limbs(self, pose: Pose, ctx: FloorContext, floor: float) -> _Limbs:
+        """Which arm and which leg are lifted the most, whether they are up, and their
+        heights."""
+        p = self.params
         lifts = self._lifts(pose, floor)
         arm_side = max(SIDES, key=lambda s: _nz(lifts[f"arm_{s}"]))
         leg_side = max(SIDES, key=lambda s: _nz(lifts[f"leg_{s}"]))
         arm_lift, leg_lift = lifts[f"arm_{arm_side}"], lifts[f"leg_{leg_side}"]
         arm_on = getattr(ctx, "arm_on_deg", p.arm_rest_prior_deg + p.arm_lift_on_deg)
         leg_on = getattr(ctx, "leg_on_deg", p.leg_rest_prior_deg + p.leg_lift_on_deg)
-        arm_up, leg_up = arm_lift > arm_on, leg_lift > leg_on
-        ev.signals.update(
-            arm_lift=arm_lift,
-            leg_lift=leg_lift,
-            floor_deg=floor,
-            trunk_elev=q.trunk_elev,
-            arm_side=0.0 if arm_side == "left" else 1.0,
-            leg_side=0.0 if leg_side == "left" else 1.0,
+        return _Limbs(
+            lifts,
+            arm_side,
+            leg_side,
+            arm_lift,
+            leg_lift,
+            arm_up=arm_lift > arm_on,
+            leg_up=leg_lift > leg_on,
+            arm_h=self._height(pose, arm_side, "shoulder", "wrist", floor),
+            leg_h=self._height(pose, leg_side, "hip", "ankle", floor),
         )
-        # heights of the lifted limbs, where the hand / foot is clearly in the frame
-        arm_h = self._height(pose, arm_side, "shoulder", "wrist", floor)
-        leg_h = self._height(pose, leg_side, "hip", "ankle", floor)
-        ev.signals["arm_height"], ev.signals["leg_height"] = arm_h, leg_h
-        if not q.in_position:
-            return ev
-        ev.motion.update({k: v for k, v in lifts.items() if math.isfinite(v)})
-        # hip rotation: front/back view only
-        if frontal:
-            tilt = _line_tilt(pt(pose, Landmark.LEFT_HIP), pt(pose, Landmark.RIGHT_HIP), floor)
-            ev.signals["hip_tilt"] = tilt
-            if math.isfinite(tilt):
-                ev.checks["hip_rotation"] = tilt > p.hip_rotation_deg
-                ev.signals["hip_rotation"] = tilt
-            reason = "front/back view: limb heights and the back need a side view"
-            for c in ("leg_too_high", "back_sag"):
-                ev.checks[c] = reason
-        else:
+
+    def _judge_hip_rotation(self, pose: Pose, view: str, floor: float, ev: FrameEval) -> None:
+        """hip_rotation from a front/back view; there, the limb heights and the back are not
+        measurable."""
+        if view != "front":
             ev.checks["hip_rotation"] = (
                 f"{view} view: the hip line points at the camera; film from behind or in "
                 "front to see the pelvis roll"
             )
-        if view != "side":  # limb lifts and heights are read in a side view only
-            return ev
-        if arm_up and leg_up:
-            ev.checks["same_side"] = arm_side == leg_side
-        if leg_up:
-            if math.isfinite(leg_h):
-                ev.checks["leg_too_high"] = leg_h > p.leg_too_high_deg
-                ev.signals["leg_too_high"] = leg_h
+            return
+        tilt = _line_tilt(pt(pose, Landmark.LEFT_HIP), pt(pose, Landmark.RIGHT_HIP), floor)
+        ev.signals["hip_tilt"] = tilt
+        if math.isfinite(tilt):
+            ev.checks["hip_rotation"] = tilt > self.params.hip_rotation_deg
+            ev.signals["hip_rotation"] = tilt
+        reason = "front/back view: limb heights and the back need a side view"
+        for c in ("leg_too_high", "back_sag"):
+            ev.checks[c] = reason
+
+    def _judge_extension(self, limbs: _Limbs, ctx: FloorContext, trunk_elev: float,
+                         ev: FrameEval) -> None:
+        """Side view, limbs lifted: same_side, leg_too_high and back_sag."""
+        p = self.params
+        if limbs.arm_up and limbs.leg_up:
+            ev.checks["same_side"] = limbs.arm_side == limbs.leg_side
+        if limbs.leg_up:
+            if math.isfinite(limbs.leg_h):
+                ev.checks["leg_too_high"] = limbs.leg_h > p.leg_too_high_deg
+                ev.signals["leg_too_high"] = limbs.leg_h
             else:
                 ev.checks["leg_too_high"] = "the lifted foot is out of the frame"
-        if arm_up or leg_up:
+        if limbs.arm_up or limbs.leg_up:
             if ctx.neutral_trunk_deg is None:
                 ev.checks["back_sag"] = "no all-fours frame yet to compare the back with"
             else:
-                change = q.trunk_elev - ctx.neutral_trunk_deg
+                change = trunk_elev - ctx.neutral_trunk_deg
                 ev.signals["trunk_change"] = change
                 ev.checks["back_sag"] = abs(change) > p.back_sag_deg
                 ev.signals["back_sag"] = abs(change)
-        return ev
 
     def _height(self, pose: Pose, side: str, root: str, end: str, floor: float) -> float:
         lm = side_landmark(side, end)
@@ -387,15 +434,7 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
         min_s = 0.0 if math.isfinite(dt) and dt >= p.switch_min_s else p.switch_min_s
         self.arm.min_s = self.leg.min_s = min_s
         if not ev.in_position:
-            if self._out_since is None:
-                self._out_since = t
-            if self.ext is not None and t - self._out_since < p.position_grace_s:
-                self.pause(t)  # a frame or two misread mid-extension: wait
-                return
-            self._prev_t = t
-            self._end_extension(t, completed=False)
-            self.arm.state = self.leg.state = False
-            self.phase = "not in position"
+            self._out_of_position(t)
             return
         self._out_since = None
         s = ev.signals
@@ -404,21 +443,54 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
         arm_up = self.arm.update(s["arm_lift"], t)
         leg_up = self.leg.update(s["leg_lift"], t)
         if not (arm_up or leg_up):
-            self._prev_t = t
-            self._end_extension(t, completed=True)
-            self.phase = "all fours"
-            # all fours with nothing lifted: the person's own rest. (Below ``on``, not
-            # ``off``: before the floor is known a camera rolled 8 deg reads a resting leg
-            # past ``off``, and the rest must be learned to correct for it.)
-            if s["arm_lift"] < self.arm.on and s["leg_lift"] < self.leg.on:
-                self.rest["arm"].add(s["arm_lift"])
-                self.rest["leg"].add(s["leg_lift"])
+            self._at_rest(s, t)
             return
-        arm_side = "left" if s["arm_side"] == 0.0 else "right"
-        leg_side = "left" if s["leg_side"] == 0.0 else "right"
         if self.ext is None:
             self.ext = _Extension(t)
         e = self.ext
+        at_top = self._follow_extension(e, s, arm_up, leg_up, t)
+        posture = ("same_side", "leg_too_high", "back_sag", "hip_rotation")
+        good = not any(ev.checks.get(c) is True for c in posture)
+        ended = self.timer.update(t, at_top, good)
+        if ended is not None:
+            self._record_hold(ended)
+        prev, self._prev_t = self._prev_t, t
+        if at_top:
+            e.reached_top = True
+            e.top_s += self.frame_step_s(t, prev)
+        name = f"{self._rep_side(e)}".replace("_", " ")
+        self.phase = f"hold {name}" if self.timer.active else f"extending {name}"
+
+    def _out_of_position(self, t: float) -> None:
+        """Not on all fours this frame: wait a moment mid-extension, else end it."""
+        if self._out_since is None:
+            self._out_since = t
+        if self.ext is not None and t - self._out_since < self.params.position_grace_s:
+            self.pause(t)  # a frame or two misread mid-extension: wait
+            return
+        self._prev_t = t
+        self._end_extension(t, completed=False)
+        self.arm.state = self.leg.state = False
+        self.phase = "not in position"
+
+    def _at_rest(self, s: dict[str, float], t: float) -> None:
+        """On all fours with nothing lifted: an extension ends; learn the person's rest."""
+        self._prev_t = t
+        self._end_extension(t, completed=True)
+        self.phase = "all fours"
+        # all fours with nothing lifted: the person's own rest. (Below ``on``, not
+        # ``off``: before the floor is known a camera rolled 8 deg reads a resting leg
+        # past ``off``, and the rest must be learned to correct for it.)
+        if s["arm_lift"] < self.arm.on and s["leg_lift"] < self.leg.on:
+            self.rest["arm"].add(s["arm_lift"])
+            self.rest["leg"].add(s["leg_lift"])
+
+    def _follow_extension(self, e: _Extension, s: dict[str, float], arm_up: bool, leg_up: bool,
+                          t: float) -> bool:
+        """Update the extension's peaks and frames at the top; whether it is at the top."""
+        p = self.params
+        arm_side = "left" if s["arm_side"] == 0.0 else "right"
+        leg_side = "left" if s["leg_side"] == 0.0 else "right"
         if arm_up and s["arm_lift"] > e.arm_peak_lift:
             e.arm_peak_lift, e.arm_side = s["arm_lift"], arm_side
         if leg_up and s["leg_lift"] > e.leg_peak_lift:
@@ -441,17 +513,7 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
                 e.leg_measured += 1
                 if leg_h > e.leg_peak:
                     e.leg_peak, e.leg_peak_s = leg_h, t
-        posture = ("same_side", "leg_too_high", "back_sag", "hip_rotation")
-        good = not any(ev.checks.get(c) is True for c in posture)
-        ended = self.timer.update(t, at_top, good)
-        if ended is not None:
-            self._record_hold(ended)
-        prev, self._prev_t = self._prev_t, t
-        if at_top:
-            e.reached_top = True
-            e.top_s += self.frame_step_s(t, prev)
-        name = f"{self._rep_side(e)}".replace("_", " ")
-        self.phase = f"hold {name}" if self.timer.active else f"extending {name}"
+        return at_top
 
     def _rep_side(self, e: _Extension) -> str:
         if e.arm_side is not None:

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from formcheck.core.geometry import joint_angle
 from formcheck.core.pose import Landmark, Pose, side_landmark
@@ -169,6 +170,11 @@ def seen(pose: Pose, lms, threshold: float = 0.5, margin: float = 0.0) -> bool:
     return pose.visible(lms, threshold) and all(in_frame(pose, lm, margin) for lm in lms)
 
 
+def _xy(pose: Pose, side: str, name: str) -> NDArray[np.float64]:
+    """Image position (px) of landmark ``name`` on ``side``, float64."""
+    return pose.xy(side_landmark(side, name)).astype(np.float64)
+
+
 def world_posture(pose: Pose) -> dict[str, float]:
     """Thigh angle below horizontal, trunk angle above horizontal and hip angle (deg) from
     the world landmarks (metres, y down), averaged over both sides. NaN where unknown."""
@@ -245,35 +251,64 @@ class SittingAnalyzer(Analyzer[SittingParams]):
         p = self.params
         t_s = pose.timestamp_ms / 1000.0
         side = pose.near_side()
-        lm = lambda name: side_landmark(side, name)
-        xy = lambda name: pose.xy(lm(name)).astype(np.float64)
         ev = FrameEval(t_s=t_s, side=side)
-        sig = ev.signals
-        vt = self.visibility_threshold
-
-        sh = xy("shoulder")
-        hip_seen = seen(pose, [lm("hip")], vt, p.frame_margin)
-        trunk_px = float(np.linalg.norm(sh - xy("hip"))) if hip_seen else np.nan
-        while self._trunks and t_s - self._trunks[0][0] > p.trunk_ref_s:
-            self._trunks.popleft()
-        trunk_ref = float(np.median([v for _, v in self._trunks])) if self._trunks else trunk_px
+        hip_seen = seen(pose, [side_landmark(side, "hip")], self.visibility_threshold,
+                        p.frame_margin)
+        sh = _xy(pose, side, "shoulder")
+        trunk_px = float(np.linalg.norm(sh - _xy(pose, side, "hip"))) if hip_seen else np.nan
+        trunk_ref = self._trunk_ref(t_s, trunk_px)
         if self._other_person(pose, trunk_ref):
-            self.other_person_frames += 1
-            sig["other_person"] = 1.0
-            reason = "another person in front of the camera"
-            for c in (*POSTURE_CHECKS, "wrong_view", "not_in_position"):
-                ev.checks[c] = reason
-            ev.checks["not_visible"] = self._feet_hidden  # unchanged: not this person's
+            self._skip_other_person(ev)
             return ev
-
         if hip_seen:  # this person's size in this camera, for frames that hide the hips
             self._trunks.append((t_s, trunk_px))
+        front = self._judge_view(pose, ev)
+        seated = self._judge_position(pose, side, ev)
+        feet_hidden_share = self._judge_feet_seen(pose, side, ev)
+        if not seated:
+            return ev  # posture checks apply to sitting only
+        hp = _xy(pose, side, "hip") if hip_seen else np.full(2, np.nan)
+        trunk = trunk_px if hip_seen else trunk_ref
+        lean, head = self._lean_and_head(pose, side, hp, hip_seen, trunk)
+        ev.signals["trunk_lean_deg"], ev.signals["head_forward"] = lean, head
+        if front:
+            reason = "front/back view: lean and joint angles need a side view"
+            for c in POSTURE_CHECKS:
+                ev.checks[c] = reason
+            return ev
+        self._judge_slouch(lean, head, ev)
+        self._judge_knees(pose, side, hp, ev)
+        self._judge_feet_flat(pose, side, feet_hidden_share, ev)
+        return ev
+
+    def _trunk_ref(self, t_s: float, trunk_px: float) -> float:
+        """The person's trunk length (px): the median of recent frames that showed the hips,
+        else this frame's."""
+        while self._trunks and t_s - self._trunks[0][0] > self.params.trunk_ref_s:
+            self._trunks.popleft()
+        return float(np.median([v for _, v in self._trunks])) if self._trunks else trunk_px
+
+    def _skip_other_person(self, ev: FrameEval) -> None:
+        """Someone else in front of the camera: this frame says nothing about the person."""
+        self.other_person_frames += 1
+        ev.signals["other_person"] = 1.0
+        reason = "another person in front of the camera"
+        for c in (*POSTURE_CHECKS, "wrong_view", "not_in_position"):
+            ev.checks[c] = reason
+        ev.checks["not_visible"] = self._feet_hidden  # unchanged: not this person's
+
+    def _judge_view(self, pose: Pose, ev: FrameEval) -> bool:
+        """wrong_view (a front view); whether the view is a front view."""
         yaw = body_yaw_deg(pose)
-        sig["yaw_deg"] = yaw
-        front = bool(np.isfinite(yaw) and yaw < p.front_max_yaw_deg)
+        ev.signals["yaw_deg"] = yaw
+        front = bool(np.isfinite(yaw) and yaw < self.params.front_max_yaw_deg)
         ev.view = "front" if front else "side"
         ev.checks["wrong_view"] = front
+        return front
 
+    def _judge_position(self, pose: Pose, side: str, ev: FrameEval) -> bool:
+        """Seated or standing, and not_in_position (lying down); whether seated."""
+        sig = ev.signals
         wp = world_posture(pose)
         sig.update({f"world_{k}": v for k, v in wp.items()})
         seated, standing = self._classify(pose, wp, side)
@@ -282,66 +317,73 @@ class SittingAnalyzer(Analyzer[SittingParams]):
         ev.in_position = True  # standing up is a break, not a fault
         lying = np.isfinite(wp["trunk_up"]) and wp["trunk_up"] < 20.0
         ev.checks["not_in_position"] = bool(lying)
+        return seated
 
-        # feet in view? (rolling share: MediaPipe flickers on cropped/occluded feet)
-        feet = [lm("heel"), lm("foot_index")]
+    def _judge_feet_seen(self, pose: Pose, side: str, ev: FrameEval) -> float:
+        """not_visible from the share of recent frames that hid the feet (a rolling share:
+        MediaPipe flickers on cropped/occluded feet); that share."""
+        p = self.params
+        feet = [side_landmark(side, "heel"), side_landmark(side, "foot_index")]
         feet_seen = seen(pose, feet, self.visibility_threshold, p.frame_margin)
-        share = self._hidden.update(t_s, not feet_seen)
-        sig["feet_hidden_share"] = share
+        share = self._hidden.update(ev.t_s, not feet_seen)
+        ev.signals["feet_hidden_share"] = share
         self._feet_hidden = bool(share >= p.hidden_share)
         ev.checks["not_visible"] = self._feet_hidden
+        return share
 
-        if not seated:
-            return ev  # posture checks apply to sitting only
-
-        ear = xy("ear")
-        hp = xy("hip") if hip_seen else np.full(2, np.nan)
-        trunk = trunk_px if hip_seen else trunk_ref
-        knee_ok = seen(pose, [lm("knee")], vt, p.frame_margin)
-        if hip_seen and knee_ok and abs(xy("knee")[0] - hp[0]) > 0.1 * trunk:
-            fwd = float(np.sign(xy("knee")[0] - hp[0]))
+    def _lean_and_head(self, pose: Pose, side: str, hp: NDArray[np.float64], hip_seen: bool,
+                       trunk: float) -> tuple[float, float]:
+        """(trunk lean from the vertical, deg; head ahead of the shoulder, trunk lengths),
+        forward positive: the way the thighs point, or the nose with the knees out of view."""
+        p = self.params
+        sh, ear = _xy(pose, side, "shoulder"), _xy(pose, side, "ear")
+        knee_ok = seen(pose, [side_landmark(side, "knee")], self.visibility_threshold,
+                       p.frame_margin)
+        if hip_seen and knee_ok and abs(_xy(pose, side, "knee")[0] - hp[0]) > 0.1 * trunk:
+            fwd = float(np.sign(_xy(pose, side, "knee")[0] - hp[0]))
         else:
             fwd = float(np.sign(pose.xy(Landmark.NOSE)[0] - ear[0]) or 1.0)
         lean = fwd * float(np.degrees(np.arctan2(sh[0] - hp[0], hp[1] - sh[1])))
         head = fwd * float(ear[0] - sh[0]) / trunk if trunk > 1e-6 else np.nan
-        sig["trunk_lean_deg"], sig["head_forward"] = lean, head
+        return lean, head
 
-        if front:
-            reason = "front/back view: lean and joint angles need a side view"
-            for c in POSTURE_CHECKS:
-                ev.checks[c] = reason
-            return ev
-
+    def _judge_slouch(self, lean: float, head: float, ev: FrameEval) -> None:
+        p = self.params
         if not np.isfinite(head):
             ev.checks["slouching"] = "hips not seen yet: no trunk length to scale the head by"
+            return
+        # NaN lean (hips hidden) compares False: the head alone decides
+        if self._slouch:  # leave the slouch only below both lower thresholds
+            slouch = lean >= p.lean_off_deg or head >= p.head_off
         else:
-            # NaN lean (hips hidden) compares False: the head alone decides
-            if self._slouch:  # leave the slouch only below both lower thresholds
-                slouch = lean >= p.lean_off_deg or head >= p.head_off
-            else:
-                slouch = lean >= p.lean_on_deg or head >= p.head_on
-            ev.checks["slouching"] = bool(slouch)
-            sig["slouching"] = head
+            slouch = lean >= p.lean_on_deg or head >= p.head_on
+        ev.checks["slouching"] = bool(slouch)
+        ev.signals["slouching"] = head
 
-        leg = [lm("hip"), lm("knee"), lm("ankle")]
-        if seen(pose, leg, vt, p.frame_margin):
-            knee = float(joint_angle(hp, xy("knee"), xy("ankle")))
-            sig["knee_deg"] = knee
-            sig["knees_not_90"] = knee
-            ev.checks["knees_not_90"] = bool(knee < p.knee_min_deg or knee > p.knee_max_deg)
-        else:
+    def _judge_knees(self, pose: Pose, side: str, hp: NDArray[np.float64], ev: FrameEval) -> None:
+        p = self.params
+        leg = [side_landmark(side, n) for n in ("hip", "knee", "ankle")]
+        if not seen(pose, leg, self.visibility_threshold, p.frame_margin):
             ev.checks["knees_not_90"] = "hip, knee or ankle out of view (e.g. behind a desk)"
+            return
+        knee = float(joint_angle(hp, _xy(pose, side, "knee"), _xy(pose, side, "ankle")))
+        ev.signals["knee_deg"] = knee
+        ev.signals["knees_not_90"] = knee
+        ev.checks["knees_not_90"] = bool(knee < p.knee_min_deg or knee > p.knee_max_deg)
 
-        if seen(pose, feet, p.feet_visibility, p.frame_margin) and share == 0.0:
-            heel, toe = xy("heel"), xy("foot_index")
-            # heel-up tilt of the foot: positive when the heel is higher than the toe
-            heel_up = float(np.degrees(np.arctan2(toe[1] - heel[1], abs(toe[0] - heel[0]))))
-            sig["heel_up_deg"] = heel_up
-            sig["feet_not_flat"] = heel_up
-            ev.checks["feet_not_flat"] = bool(heel_up > p.heel_up_deg)
-        else:
+    def _judge_feet_flat(self, pose: Pose, side: str, feet_hidden_share: float,
+                         ev: FrameEval) -> None:
+        p = self.params
+        feet = [side_landmark(side, "heel"), side_landmark(side, "foot_index")]
+        if not (seen(pose, feet, p.feet_visibility, p.frame_margin) and feet_hidden_share == 0.0):
             ev.checks["feet_not_flat"] = "feet out of view (cropped or hidden)"
-        return ev
+            return
+        heel, toe = _xy(pose, side, "heel"), _xy(pose, side, "foot_index")
+        # heel-up tilt of the foot: positive when the heel is higher than the toe
+        heel_up = float(np.degrees(np.arctan2(toe[1] - heel[1], abs(toe[0] - heel[0]))))
+        ev.signals["heel_up_deg"] = heel_up
+        ev.signals["feet_not_flat"] = heel_up
+        ev.checks["feet_not_flat"] = bool(heel_up > p.heel_up_deg)
 
     def _other_person(self, pose: Pose, trunk_ref: float) -> bool:
         """A frame with more than one person whose analysed pose is not where the seated
