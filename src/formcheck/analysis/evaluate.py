@@ -11,12 +11,19 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from formcheck.analysis.labels import read_labels
 from formcheck.analysis.pipeline import analyze_track, default_smoothing
 from formcheck.analysis.track import load_or_extract
 from formcheck.core.checks import validate_exercise
 from formcheck.io.estimator import EstimatorOptions
+
+if TYPE_CHECKING:
+    import argparse
+
+    from formcheck.analysis.margins import CheckMargin
+    from formcheck.analysis.pipeline import Analysis
 
 
 @dataclass
@@ -34,7 +41,7 @@ class ClipLabel:
     notes: str = ""
 
 
-def load_labels(path: str | os.PathLike) -> list[ClipLabel]:
+def load_labels(path: str | os.PathLike[str]) -> list[ClipLabel]:
     """The clips of a labels file, validated against its schema (:mod:`formcheck.labels`)."""
     return [ClipLabel(**entry) for entry in read_labels(path)]
 
@@ -51,7 +58,7 @@ class ClipScore:
     recognized: str | None = None
     error: str | None = None
     #: per judged check, how far its deciding signal was from the threshold (margins.py)
-    margins: list = field(default_factory=list)
+    margins: list[CheckMargin] = field(default_factory=list)
 
 
 @dataclass
@@ -105,7 +112,7 @@ def score_clip(label: ClipLabel, videos: Path, options: EstimatorOptions,
     return score
 
 
-def _margins(analysis, label: ClipLabel) -> list:
+def _margins(analysis: Analysis, label: ClipLabel) -> list[CheckMargin]:
     from formcheck.analysis.margins import check_margins
 
     try:
@@ -179,7 +186,7 @@ def format_margins(scores: list[ClipScore], limit: float | None = None) -> str:
     return "\n".join(lines)
 
 
-def run_evaluation(labels: str | os.PathLike, videos: str | os.PathLike | None = None,
+def run_evaluation(labels: str | os.PathLike[str], videos: str | os.PathLike[str] | None = None,
                    options: EstimatorOptions | None = None,
                    exercises: list[str] | None = None, jobs: int = 1) -> list[ClipScore]:
     """Score every labelled clip, in label order; ``jobs`` > 1 scores them in that many
@@ -240,7 +247,7 @@ def score_clips_parallel(clips: list[ClipLabel], folder: Path, options: Estimato
     return scores
 
 
-def main_evaluate(args) -> int:
+def main_evaluate(args: argparse.Namespace) -> int:
     """``formcheck evaluate`` body; returns the exit status."""
     from formcheck.io.model_download import resolve_model
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _check_entry(i: int, entry: Any, where: str) -> dict:
+def _check_entry(i: int, entry: Any, where: str) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise LabelsError(f"{where}: clip entry {i} is not a table ([[clip]] with keys)")
     name = entry.get("file")
@@ -69,7 +70,7 @@ def _check_entry(i: int, entry: Any, where: str) -> dict:
     return entry
 
 
-def _check_values(entry: dict, fail) -> None:
+def _check_values(entry: dict[str, Any], fail: Callable[[str], LabelsError]) -> None:
     """The optional keys' types and ranges; ``fail(msg)`` makes the error naming the entry."""
     if "view" in entry and entry["view"] not in VIEWS:
         raise fail(f"view must be one of {', '.join(VIEWS)}, not {entry['view']!r}")
@@ -92,7 +93,7 @@ def _check_values(entry: dict, fail) -> None:
         raise fail(f"notes must be a string, not {entry['notes']!r}")
 
 
-def read_labels(path: str | os.PathLike) -> list[dict]:
+def read_labels(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The validated ``[[clip]]`` entries of a labels file; LabelsError names what is wrong."""
     where = Path(path).name
     try:

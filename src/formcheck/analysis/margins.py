@@ -20,8 +20,14 @@ Hold checks (``hold_too_short``) compare the shortest completed hold with the ho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from formcheck.analysis.pipeline import Analysis
+    from formcheck.exercises.families.base import Analyzer
 
 #: the note of a judged check that no thresholded signal decides (not_visible, pain_stop, ...)
 NO_SIGNAL = "no thresholded signal"
@@ -105,8 +111,8 @@ def _direction(vals: np.ndarray, states: np.ndarray, thr: float) -> int | None:
     return None
 
 
-def check_margins(analysis, faults: list[str], no_faults: list[str],
-                  analyzer=None) -> list[CheckMargin]:
+def check_margins(analysis: Analysis, faults: list[str], no_faults: list[str],
+                  analyzer: Analyzer[Any] | None = None) -> list[CheckMargin]:
     """Margins of the judged checks (``faults`` expected, ``no_faults`` not) in one analysis
     (``pipeline.Analysis`` with its per-frame feedback kept)."""
     from formcheck.exercises import make_analyzer
@@ -128,16 +134,16 @@ def check_margins(analysis, faults: list[str], no_faults: list[str],
         if check == "hold_too_short":
             _hold_margin(m, analysis)
             continue
-        rows = by_check.get(check)
-        if not rows:
+        signal_rows = by_check.get(check)
+        if not signal_rows:
             m.note = NO_SIGNAL
             continue
-        out[-1] = _signal_margin(m, rows, analysis, t, analyzer.fault_min_on_s,
+        out[-1] = _signal_margin(m, signal_rows, analysis, t, analyzer.fault_min_on_s,
                                  (exercise, check) in ALL_OF)
     return out
 
 
-def _hold_margin(m: CheckMargin, analysis) -> None:
+def _hold_margin(m: CheckMargin, analysis: Analysis) -> None:
     reps = [r for r in analysis.result.reps if r.hold_s and r.hold_s > 0]
     targets = [f.hold_target_s for f in analysis.frames if f.hold_target_s]
     if not reps or not targets:
@@ -150,7 +156,8 @@ def _hold_margin(m: CheckMargin, analysis) -> None:
     m.margin = (target - shortest) if m.expected == "fault" else (shortest - target)
 
 
-def _signal_margin(m: CheckMargin, rows: list[tuple[str, float]], analysis, t: np.ndarray,
+def _signal_margin(m: CheckMargin, rows: list[tuple[str, float]], analysis: Analysis,
+                   t: NDArray[np.float64],
                    hold_s: float, all_of: bool) -> CheckMargin:
     """``m`` filled from the thresholded signals ``rows`` of its check (or with a note)."""
     frames = analysis.frames

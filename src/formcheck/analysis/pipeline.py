@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Protocol, TypeAlias, TypeVar
 
 import numpy as np
 
@@ -25,6 +26,13 @@ from formcheck.core.pose import Pose
 from formcheck.core.results import ExerciseResult, FaultSpan, FrameFeedback
 from formcheck.exercises import make_analyzer
 from formcheck.io.estimator import EstimatorOptions
+
+if TYPE_CHECKING:
+    from formcheck.io.estimator import PoseEstimator
+    from formcheck.io.video import Frame, VideoFileSource
+
+#: the item type of a :class:`Stage`
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,7 @@ AUTO = "auto"
 
 
 def analyze_path(
-    video: str | os.PathLike,
+    video: str | os.PathLike[str],
     options: AnalysisOptions,
     video_writer: VideoWriterFactory | None = None,
     on_progress: Callable[[int, int | None], None] | None = None,
@@ -255,11 +263,20 @@ def analyze_video(
     return Analysis(res, frames, str(video), info.fps, (info.width, info.height))
 
 
+class _Marker(Enum):
+    NOT_LOOKED_AT = "not looked at"
+    END = "end"
+
+
 #: stands for the landmarks of a frame the model did not look at (``model_fps``)
-_NOT_LOOKED_AT = object()
+_NOT_LOOKED_AT: Final = _Marker.NOT_LOOKED_AT
+
+#: what the stage thread gets per frame: the frame and its main pose (or _NOT_LOOKED_AT)
+ScoreItem: TypeAlias = "tuple[Frame, Pose | None | Literal[_Marker.NOT_LOOKED_AT]]"
 
 
-def _run_model(src, est, stage: Stage, step: int, every_frame: bool) -> int:
+def _run_model(src: VideoFileSource, est: PoseEstimator, stage: Stage[ScoreItem], step: int,
+               every_frame: bool) -> int:
     """The model's thread: the model on frames 0, step, 2 step, ... and nothing else
     (decoding is in the source's thread; smoothing, scoring, drawing and encoding in the
     stage's). With ``every_frame`` the frames in between go to the stage too, to be drawn.
@@ -286,22 +303,23 @@ class _Scorer:
         self.on_progress = on_progress
         self.total = total
         self.frames: list[FrameFeedback] = []
-        self.latest: tuple = (None, None)
+        self.latest: tuple[Pose | None, FrameFeedback] | None = None
 
-    def __call__(self, item) -> None:
+    def __call__(self, item: ScoreItem) -> None:
         frame, main = item
         if main is not _NOT_LOOKED_AT:
             self.latest = self.proc(main, frame.timestamp_ms)
             if self.keep_frames:
                 self.frames.append(self.latest[1])
         if self.writer is not None:
+            assert self.latest is not None, "frame 0 is always looked at, and comes first"
             # decoded into a fresh array per frame: safe to draw on
             self.writer.write(frame.rgb, *self.latest)
         if self.on_progress:
             self.on_progress(frame.index + 1, self.total)
 
 
-class Stage:
+class Stage(Generic[T]):
     """One background thread that calls ``handle(item)`` for each item, in order.
 
     ``put`` blocks while ``queue_size`` items wait (bounded memory, and backpressure on the
@@ -311,14 +329,14 @@ class Stage:
     :func:`video.lower_thread_priority`) so the model's threads get the CPU first.
     """
 
-    _END = object()
+    _END: Final = _Marker.END
 
-    def __init__(self, handle: Callable[[Any], None], name: str, queue_size: int = 8):
+    def __init__(self, handle: Callable[[T], None], name: str, queue_size: int = 8):
         import queue
         import threading
 
         self._handle = handle
-        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._queue: queue.Queue[T | Literal[_Marker.END]] = queue.Queue(maxsize=queue_size)
         self._error: BaseException | None = None
         self._abort = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -345,7 +363,7 @@ class Stage:
                 except Exception:  # queue.Empty: raced with the producer
                     break
 
-    def put(self, item) -> None:
+    def put(self, item: T) -> None:
         import queue
 
         while True:
@@ -382,7 +400,7 @@ class Stage:
         self._thread.join(timeout=10)
 
 
-def result_document(analysis: Analysis, extra: dict | None = None) -> dict:
+def result_document(analysis: Analysis, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The JSON document ``formcheck analyze --json`` writes."""
     from formcheck import __version__
 

@@ -24,6 +24,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +32,10 @@ from numpy.typing import NDArray
 from formcheck.analysis.evaluate import ClipLabel
 from formcheck.analysis.track import PoseTrack
 from formcheck.core.pose import IN_FRAME_MARGIN, NUM_LANDMARKS, ROW_SIZE, Landmark
+
+if TYPE_CHECKING:
+    from formcheck.core.results import ExerciseResult
+    from formcheck.io.estimator import EstimatorOptions
 
 #: checks about time (hold length, speed, time seated), not judged on the speed variants
 TIMING_CHECKS = frozenset({"hold_too_short", "hold_too_long", "too_fast", "lowering_too_fast",
@@ -54,7 +59,8 @@ def _mirror_index() -> NDArray[np.intp]:
 MIRROR_INDEX = _mirror_index()
 
 
-def _split(rows: NDArray[np.float64]) -> tuple[NDArray, NDArray, NDArray]:
+def _split(rows: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                              NDArray[np.float64]]:
     """(image (T, 33, 3), world (T, 33, 3), visibility (T, 33)) copies of the rows."""
     t = len(rows)
     return (rows[:, _IMG].reshape(t, NUM_LANDMARKS, 3).copy(),
@@ -62,8 +68,8 @@ def _split(rows: NDArray[np.float64]) -> tuple[NDArray, NDArray, NDArray]:
             rows[:, _VIS].copy())
 
 
-def _join(rows: NDArray[np.float64], image: NDArray, world: NDArray,
-          vis: NDArray) -> NDArray[np.float64]:
+def _join(rows: NDArray[np.float64], image: NDArray[np.float64], world: NDArray[np.float64],
+          vis: NDArray[np.float64]) -> NDArray[np.float64]:
     out = rows.copy()
     t = len(rows)
     out[:, _IMG] = image.reshape(t, -1)
@@ -72,17 +78,18 @@ def _join(rows: NDArray[np.float64], image: NDArray, world: NDArray,
     return out
 
 
-def _with_rows(track: PoseTrack, rows: NDArray, image_size: tuple[int, int] | None = None,
+def _with_rows(track: PoseTrack, rows: NDArray[np.float64], image_size: tuple[int, int] | None = None,
                fps: float | None = None) -> PoseTrack:
     return PoseTrack(rows, image_size or track.image_size, fps or track.fps, track.source)
 
 
-def _outside(image: NDArray) -> NDArray[np.bool_]:
+def _outside(image: NDArray[np.float64]) -> NDArray[np.bool_]:
     """(T, 33) True where a landmark lies outside the picture (beyond ``IN_FRAME_MARGIN``);
     False where it is missing (NaN)."""
     xy = image[..., :2]
     inside = np.all((xy >= -IN_FRAME_MARGIN) & (xy <= 1 + IN_FRAME_MARGIN), axis=-1)
-    return np.isfinite(xy).all(axis=-1) & ~inside
+    outside: NDArray[np.bool_] = np.isfinite(xy).all(axis=-1) & ~inside
+    return outside
 
 
 # ---- transforms (pure: PoseTrack -> PoseTrack) --------------------------------------------
@@ -305,7 +312,7 @@ class Judgement:
         return "; ".join(parts) or "-"
 
 
-def judge(label: ClipLabel, result, variant: str = "original",
+def judge(label: ClipLabel, result: ExerciseResult, variant: str = "original",
           skip_checks: Iterable[str] = (), skip_faults: Iterable[str] = ()) -> Judgement:
     """``formcheck evaluate``'s criteria on one result; ``skip_checks`` are not judged,
     ``skip_faults`` are not required when labelled as faults."""
@@ -365,7 +372,7 @@ def tally(judgements: Iterable[Judgement]) -> dict[str, ExerciseTally]:
     return dict(sorted(out.items()))
 
 
-def _track_for(label: ClipLabel, videos: Path, options) -> PoseTrack:
+def _track_for(label: ClipLabel, videos: Path, options: EstimatorOptions) -> PoseTrack:
     from formcheck.analysis.track import load_or_extract
 
     return load_or_extract(videos / label.file, options)
@@ -390,15 +397,16 @@ def _source_digest() -> str:
     return h.hexdigest()
 
 
-def _run_one(args: tuple) -> list[dict]:
+def _run_one(args: tuple[ClipLabel, str, EstimatorOptions]) -> list[dict[str, Any]]:
     label, videos, options = args
     track = _track_for(label, Path(videos), options)
     return [j.__dict__ for j in run_clip(label, track)]
 
 
-def run_suite(labels: str | os.PathLike, videos: str | os.PathLike | None = None,
-              options=None, exercises: list[str] | None = None, jobs: int = 1,
-              cache_dir: str | os.PathLike | None = None) -> list[Judgement]:
+def run_suite(labels: str | os.PathLike[str], videos: str | os.PathLike[str] | None = None,
+              options: EstimatorOptions | None = None, exercises: list[str] | None = None,
+              jobs: int = 1,
+              cache_dir: str | os.PathLike[str] | None = None) -> list[Judgement]:
     """Every labelled clip and every variant, judged. With ``cache_dir`` the judgements are
     stored under a key of (the package's source, labels.toml, the landmark tracks), so a
     re-run with unchanged code and clips reads them back instead of re-analysing."""

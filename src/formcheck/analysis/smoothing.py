@@ -61,7 +61,7 @@ class OneEuroFilter:
         dx_hat = a_d * dx + (1 - a_d) * self._dx
         cutoff = self.p.min_cutoff + self.p.beta * np.abs(dx_hat) * scale
         a = _alpha(cutoff, dt)
-        x_hat = a * x + (1 - a) * self._x
+        x_hat: np.ndarray = a * x + (1 - a) * self._x
         # a landmark that was NaN and comes back: take it as is
         fresh = ~np.isfinite(self._x)
         x_hat[fresh] = x[fresh]

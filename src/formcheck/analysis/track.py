@@ -14,12 +14,16 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.core.pose import ROW_SIZE, Pose
 from formcheck.io.files import atomic_path, file_sha256
+
+if TYPE_CHECKING:
+    from formcheck.io.estimator import EstimatorOptions
 
 CACHE_VERSION = 1
 
@@ -69,7 +73,7 @@ class PoseTrack:
         row[0], row[1] = timestamp_ms, num_people
         return row
 
-    def save(self, path: str | os.PathLike, meta: dict | None = None) -> None:
+    def save(self, path: str | os.PathLike[str], meta: dict[str, Any] | None = None) -> None:
         with atomic_path(path, suffix=".tmp.npz") as tmp:
             np.savez_compressed(
                 tmp,
@@ -80,7 +84,7 @@ class PoseTrack:
             )
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> PoseTrack:
+    def load(cls, path: str | os.PathLike[str]) -> PoseTrack:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
             w, h = (int(v) for v in z["image_size"])
@@ -95,7 +99,7 @@ def default_cache_dir() -> Path:
     return Path(base) / "formcheck" / "landmarks"
 
 
-def cache_key(video: str | os.PathLike, options) -> str:
+def cache_key(video: str | os.PathLike[str], options: EstimatorOptions) -> str:
     """Key from the clip's bytes, the model file's bytes and the estimator options."""
     from formcheck.io.model_download import resolve_model
 
@@ -118,8 +122,8 @@ def cache_key(video: str | os.PathLike, options) -> str:
 
 
 def extract_track(
-    video: str | os.PathLike,
-    options=None,
+    video: str | os.PathLike[str],
+    options: EstimatorOptions | None = None,
     on_frame: Callable[[int, int | None], None] | None = None,
 ) -> PoseTrack:
     """Run pose estimation over a whole clip (no cache): a row for every frame, or for every
@@ -150,9 +154,9 @@ def extract_track(
 
 
 def load_or_extract(
-    video: str | os.PathLike,
-    options=None,
-    cache_dir: str | os.PathLike | None = None,
+    video: str | os.PathLike[str],
+    options: EstimatorOptions | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> PoseTrack:
     """The clip's track from the cache, extracting (and caching) it on a miss."""
     from formcheck.io.estimator import EstimatorOptions

@@ -70,7 +70,7 @@ def analysis_options(options: ClipOptions, exercise: str):
     )
 
 
-def analyze_clip(path: str | os.PathLike, options: ClipOptions):
+def analyze_clip(path: str | os.PathLike[str], options: ClipOptions):
     """The :class:`pipeline.Analysis` of one clip, by the same path as ``formcheck analyze``."""
     from formcheck.analysis.pipeline import analyze_path
 
@@ -103,7 +103,7 @@ def score_one(clip: str, path: str, options: ClipOptions,
     return ClipOutcome(clip, doc=doc, html=html)
 
 
-def short_error(exc: BaseException, path: str | os.PathLike | None = None) -> str:
+def short_error(exc: BaseException, path: str | os.PathLike[str] | None = None) -> str:
     msg = " ".join(str(exc).split())
     if path is not None:  # rows must not depend on the folder the batch ran from
         for form in {str(Path(path).resolve()), str(path)}:

@@ -109,7 +109,7 @@ def modelfile_sha256(options: ClipOptions) -> str:
     return file_sha256(resolve_model(options.model, options.model_path))
 
 
-def job_key(path: str | os.PathLike, options: ClipOptions, model_hash: str) -> str:
+def job_key(path: str | os.PathLike[str], options: ClipOptions, model_hash: str) -> str:
     """Content key of one clip's result: clip bytes + model bytes + version + options."""
     from formcheck import __version__
 
@@ -351,7 +351,7 @@ def _check_options(options: ClipOptions, jobs: int, backend: str) -> None:
             raise BatchError(str(exc)) from None
 
 
-def _out_folder(out: str | os.PathLike) -> Path:
+def _out_folder(out: str | os.PathLike[str]) -> Path:
     """The output folder, created if missing; BatchError when it cannot be."""
     out = Path(out)
     if out.exists() and not out.is_dir():

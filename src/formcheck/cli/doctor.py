@@ -241,7 +241,7 @@ def check_model(model: str = "full", model_path: str | None = None, frames: int 
 
 # ---- disk ----------------------------------------------------------------------------------
 
-def check_disk(folder: str | os.PathLike = ".",
+def check_disk(folder: str | os.PathLike[str] = ".",
                usage: Callable[[str], tuple] = shutil.disk_usage) -> Verdict:
     folder = Path(folder).expanduser()
     probe = folder
@@ -268,7 +268,7 @@ def _duration(minutes: float) -> str:
 
 # ---- history -------------------------------------------------------------------------------
 
-def check_history(path: str | os.PathLike | None = None) -> Verdict:
+def check_history(path: str | os.PathLike[str] | None = None) -> Verdict:
     from formcheck.coach.history import history_path
 
     p = history_path(path)

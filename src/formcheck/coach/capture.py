@@ -93,7 +93,7 @@ class PacedFileSource:
     timestamps by wall clock (the decoder runs ahead in its own thread). ``pause()`` stops
     the clip's clock, as a person pausing a recording would expect."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike[str]):
         from formcheck.io.video import VideoFileSource
 
         self._src = VideoFileSource(path)
@@ -105,7 +105,7 @@ class PacedFileSource:
         self._src.__enter__()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:

@@ -35,7 +35,7 @@ ENV_VAR = "FORMCHECK_HISTORY"
 SITTING_KEYS = ("seated_s", "good_posture_share", "breaks", "longest_sitting_s")
 
 
-def history_path(override: str | os.PathLike | None = None) -> Path:
+def history_path(override: str | os.PathLike[str] | None = None) -> Path:
     """The history file: ``override``, else $FORMCHECK_HISTORY, else the XDG data folder."""
     if override:
         return Path(override).expanduser()
@@ -89,7 +89,7 @@ def session_record(results: Iterable[ExerciseResult], *, mode: str, source: str,
     }
 
 
-def append_session(record: dict, path: str | os.PathLike | None = None) -> Path:
+def append_session(record: dict, path: str | os.PathLike[str] | None = None) -> Path:
     """Append one record as a single JSON line (one write + fsync, so a crash cannot leave
     half a line in the middle of the file)."""
     p = history_path(path)
@@ -113,7 +113,7 @@ class History:
     bad_entries: int = 0
 
 
-def load_history(path: str | os.PathLike | None = None) -> History:
+def load_history(path: str | os.PathLike[str] | None = None) -> History:
     """The valid records of the history file, oldest first. A line that is not JSON, not
     UTF-8, or not a well-formed record (see :func:`valid_record`) is skipped and counted."""
     p = history_path(path)

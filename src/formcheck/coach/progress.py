@@ -13,12 +13,12 @@ from formcheck.render.progress_page import file_link, write_page
 PAGE_NAME = "progress.html"
 
 
-def default_page_path(history_file: str | os.PathLike | None = None) -> Path:
+def default_page_path(history_file: str | os.PathLike[str] | None = None) -> Path:
     """Where live sessions and routines keep the page: beside the history file."""
     return history_path(history_file).with_name(PAGE_NAME)
 
 
-def refresh_after_session(history_file: str | os.PathLike | None = None) -> str:
+def refresh_after_session(history_file: str | os.PathLike[str] | None = None) -> str:
     """Rewrite the page beside the history file after a session; returns the line to print
     (the page's file:// link, or why it could not be written - never an exception: the
     session is already saved)."""

@@ -21,7 +21,7 @@ class Recorder:
     delaying what the person sees.
     """
 
-    def __init__(self, path: str | os.PathLike, fps: float, queue_frames: int = 45,
+    def __init__(self, path: str | os.PathLike[str], fps: float, queue_frames: int = 45,
                  preset: str = "ultrafast"):
         import queue
 

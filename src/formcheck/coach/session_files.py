@@ -73,7 +73,7 @@ def _save_elsewhere(text: str, kind: str, failed: str, err=None) -> Path | None:
     return target
 
 
-def save_json(path: str | os.PathLike, doc: dict, err=None) -> bool:
+def save_json(path: str | os.PathLike[str], doc: dict, err=None) -> bool:
     """Write ``doc`` to ``path`` atomically; on failure save it elsewhere and say where."""
     text = json.dumps(doc, indent=2) + "\n"
     try:

@@ -142,7 +142,7 @@ class Voice:
     def __enter__(self) -> Voice:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def say(self, text: str, priority: int = PRIORITY_CUE) -> bool:

@@ -27,7 +27,7 @@ def joint_angle(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> Array:
     dot = np.sum(ba * bc, axis=-1)
     norm = np.linalg.norm(ba, axis=-1) * np.linalg.norm(bc, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.clip(dot / norm, -1.0, 1.0)
+        cos: Array = np.clip(dot / norm, -1.0, 1.0)
     return np.degrees(np.arccos(cos))
 
 
@@ -40,7 +40,9 @@ def segment_angle(p: ArrayLike, q: ArrayLike) -> Array:
     p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
     d = q - p
     # "+ 0.0" turns -0.0 into 0.0, so a segment pointing left is +180 (the documented range)
-    return np.degrees(np.arctan2(-d[..., 1] + 0.0, d[..., 0]))
+    up: Array = -d[..., 1] + 0.0
+    right: Array = d[..., 0]
+    return np.degrees(np.arctan2(up, right))
 
 
 def wrap_deg(angle: ArrayLike) -> Array:
@@ -84,9 +86,10 @@ def signed_offset_from_line(p: ArrayLike, a: ArrayLike, b: ArrayLike) -> Array:
     p, a, b = (np.asarray(x, dtype=np.float64) for x in (p, a, b))
     ab = b - a
     ap = p - a
-    cross = ab[..., 0] * ap[..., 1] - ab[..., 1] * ap[..., 0]
+    cross: Array = ab[..., 0] * ap[..., 1] - ab[..., 1] * ap[..., 0]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return -cross / np.linalg.norm(ab, axis=-1)
+        offset: Array = -cross / np.linalg.norm(ab, axis=-1)
+        return offset
 
 
 def deviation_from_line_deg(p: ArrayLike, a: ArrayLike, b: ArrayLike, up: ArrayLike) -> Array:

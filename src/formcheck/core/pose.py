@@ -222,7 +222,8 @@ class Pose:
 
     def xy(self, lm: int) -> NDArray[np.float32]:
         """(2,) pixel position of one landmark (NaN if missing)."""
-        return self._px[int(lm)]
+        point: NDArray[np.float32] = self._px[int(lm)]
+        return point
 
     def vis(self, lm: int) -> float:
         v = float(self.visibility[int(lm)])

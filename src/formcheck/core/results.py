@@ -137,7 +137,8 @@ class ExerciseResult:
         d["rep_count"] = self.rep_count
         d["fault_ids"] = self.fault_ids
         d["hold_good_s"] = round(sum(h.good_s for h in self.holds), 3)
-        return _round_floats(d)
+        rounded: dict[str, Any] = _round_floats(d)
+        return rounded
 
 
 def _round_floats(obj: Any, ndigits: int = 3) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 from formcheck.core.catalogue import CATALOGUE
 from formcheck.core.checks import EXERCISE_IDS, validate_exercise
@@ -14,14 +15,15 @@ EXERCISES: dict[str, str] = {s.id: s.analyzer for s in CATALOGUE}
 assert tuple(EXERCISES) == EXERCISE_IDS
 
 
-def analyzer_class(exercise: str) -> type[Analyzer]:
+def analyzer_class(exercise: str) -> type[Analyzer[Any]]:
     """The analyzer class for ``exercise``; ValueError listing valid ids if unknown."""
     validate_exercise(exercise)
     module, cls = EXERCISES[exercise].split(":")
-    return getattr(import_module(module), cls)
+    found: type[Analyzer[Any]] = getattr(import_module(module), cls)
+    return found
 
 
-def make_analyzer(exercise: str, params: object | None = None) -> Analyzer:
+def make_analyzer(exercise: str, params: object | None = None) -> Analyzer[Any]:
     return analyzer_class(exercise)(params)
 
 

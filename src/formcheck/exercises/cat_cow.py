@@ -40,6 +40,7 @@ import math
 import statistics
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from formcheck.core.pose import Landmark, Pose, side_landmark
 from formcheck.core.results import FaultSpan, Rep
@@ -141,7 +142,7 @@ class CatCowAnalyzer(FloorAnalyzer[CatCowParams]):
         #: deepest excursion from neutral seen so far on each side (deg, >= 0)
         self.depth = {"cat": 0.0, "cow": 0.0}
         #: finalised or current extremes: [kind, entered_s, peak_s, peak_value]
-        self._extremes: list[list] = []
+        self._extremes: list[list[Any]] = []
         self._window: deque[tuple[float, float]] = deque()
         self._held: tuple[float, float] | None = None
         self._last_extreme_t: float | None = None
@@ -295,7 +296,7 @@ class CatCowAnalyzer(FloorAnalyzer[CatCowParams]):
                 Rep(len(self.reps) + 1, first[1], t, peak_s=first[2], kind=f"{first[0]}-{kind}")
             )
 
-    def _judge_phase(self, a: list, b: list) -> None:
+    def _judge_phase(self, a: list[Any], b: list[Any]) -> None:
         """The phase from extreme ``a`` to the opposite extreme ``b`` (both [kind, entered_s,
         peak_s, peak_value]): its duration (peak to peak) and its range of the proxy."""
         p = self.params

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
 
 from formcheck.core.pose import Landmark, Pose, side_landmark
 from formcheck.core.results import Hold, Rep
@@ -107,6 +108,20 @@ class GluteBridgeParams:
     lying: LyingParams = field(default_factory=LyingParams)
 
 
+class _RepState(TypedDict):
+    """One rep (or the opening) being followed: times in s, the hip elevation's peak (deg)."""
+
+    start: float
+    peak: float
+    peak_t: float
+    near_peak_t: float
+    faults: set[str]
+    timer: HoldTimer
+    opening: bool
+    #: good hold time summed over the rep's holds (s), once one has ended
+    hold_good: NotRequired[float]
+
+
 class GluteBridgeAnalyzer(LyingAnalyzer[GluteBridgeParams]):
     exercise_id = "glute_bridge"
     Params = GluteBridgeParams
@@ -127,9 +142,9 @@ class GluteBridgeAnalyzer(LyingAnalyzer[GluteBridgeParams]):
         )
         self.timer = HoldTimer(release_s=0.2)
         #: while no rep has been seen: the stream may have opened with the hips up
-        self._open: dict | None = None
+        self._open: _RepState | None = None
         self._t_first: float | None = None
-        self._rep: dict | None = None
+        self._rep: _RepState | None = None
         self._lowering: tuple[float, float] | None = None  # (start t, resting elevation)
         self._phase = ""
 
@@ -213,7 +228,7 @@ class GluteBridgeAnalyzer(LyingAnalyzer[GluteBridgeParams]):
         )
 
     @staticmethod
-    def _new_rep(t: float, timer: HoldTimer, opening: bool = False) -> dict:
+    def _new_rep(t: float, timer: HoldTimer, opening: bool = False) -> _RepState:
         return {
             "start": t,
             "peak": -math.inf,
@@ -239,7 +254,7 @@ class GluteBridgeAnalyzer(LyingAnalyzer[GluteBridgeParams]):
         if came_down:
             self._open = None
 
-    def _rep_step(self, rep: dict, ev: FrameEval, up: bool, hip: float) -> None:
+    def _rep_step(self, rep: _RepState, ev: FrameEval, up: bool, hip: float) -> None:
         p = self.params
         t = ev.t_s
         timer: HoldTimer = rep["timer"]
@@ -291,7 +306,7 @@ class GluteBridgeAnalyzer(LyingAnalyzer[GluteBridgeParams]):
         if rep is self._rep:
             self._rep = None
 
-    def _end_hold(self, hold: Hold, rep: dict) -> None:
+    def _end_hold(self, hold: Hold, rep: _RepState) -> None:
         p = self.params
         self.holds.append(hold)
         rep["hold_good"] = rep.get("hold_good", 0.0) + hold.good_s

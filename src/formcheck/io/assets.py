@@ -60,7 +60,7 @@ class Asset:
     license: str = ""
 
 
-def read_manifest(path: str | os.PathLike) -> list[Asset]:
+def read_manifest(path: str | os.PathLike[str]) -> list[Asset]:
     path = Path(path)
     if not path.is_file():
         raise AssetError(f"no manifest at {path}")
@@ -79,7 +79,7 @@ def read_manifest(path: str | os.PathLike) -> list[Asset]:
     return rows
 
 
-def write_manifest(path: str | os.PathLike, assets: list[Asset], comment: str = "") -> None:
+def write_manifest(path: str | os.PathLike[str], assets: list[Asset], comment: str = "") -> None:
     buf = io.StringIO()
     buf.writelines(f"# {line}\n" for line in comment.splitlines())
     w = csv.writer(buf, delimiter="\t", lineterminator="\n")
@@ -116,7 +116,7 @@ def copy_verified(src: Path, dest: Path, sha256: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def gif_to_mp4(src: str | os.PathLike, dest: str | os.PathLike, crf: int = 18) -> int:
+def gif_to_mp4(src: str | os.PathLike[str], dest: str | os.PathLike[str], crf: int = 18) -> int:
     """Convert an animated GIF to H.264 mp4 keeping each frame's own display time.
 
     GIF frame delays vary (a pose held longer shows longer), so timestamps are copied from

@@ -28,11 +28,12 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +42,9 @@ from formcheck.core.pose import Pose
 from formcheck.io.model_download import resolve_model
 from formcheck.io.models import ModelError
 from formcheck.io.offline import block_native_uploads, unblock_native_uploads
+
+#: a MediaPipe Tasks object (landmarker, image, result): mediapipe publishes no type information
+MpObject: TypeAlias = Any
 
 
 @dataclass(frozen=True)
@@ -117,8 +121,8 @@ class PoseEstimator:
     def __init__(self, options: EstimatorOptions = EstimatorOptions()):
         self.options = options
         self.model_path: Path = resolve_model(options.model, options.model_path)
-        self._landmarker = None
-        self._checker = None
+        self._landmarker: MpObject | None = None
+        self._checker: MpObject | None = None
         self._last_ts: int | None = None
         self._warm = False
         self._next_check: int | None = None
@@ -130,10 +134,10 @@ class PoseEstimator:
         self.open()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _create(self, num_poses: int):
+    def _create(self, num_poses: int) -> MpObject:
         mp = tasks_api()
         o = self.options
         opts = mp.PoseLandmarkerOptions(
@@ -164,7 +168,7 @@ class PoseEstimator:
         os.environ.setdefault("GLOG_minloglevel", "2")
         o = self.options
         tasks_api()
-        made: dict = {}
+        made: dict[str, MpObject] = {}
 
         def make_checker() -> None:
             try:
@@ -206,7 +210,7 @@ class PoseEstimator:
                 finally:
                     unblock_native_uploads()  # one per landmarker created (see _create)
 
-    def _run(self, landmarker, image, ts: int):
+    def _run(self, landmarker: MpObject, image: MpObject, ts: int) -> MpObject:
         if self._warm:
             return landmarker.detect_for_video(image, ts)
         with _quiet_native_stderr():  # the first call initialises TFLite, which logs to C stderr
@@ -241,7 +245,7 @@ class PoseEstimator:
         )
         return Detection(poses, _largest(poses))
 
-    def _detect(self, image, ts: int):
+    def _detect(self, image: MpObject, ts: int) -> tuple[MpObject, int]:
         """This frame's landmarker result, and how many people the people check saw in it
         (0 when it did not run)."""
         if self._checker is None or not (self._crowd or self._next_check is None
@@ -337,7 +341,7 @@ def tasks_api() -> SimpleNamespace:
 
 
 @contextmanager
-def _quiet_native_stderr():
+def _quiet_native_stderr() -> Iterator[None]:
     """Silence what TFLite and glog write straight to file descriptor 2 while a model is
     loaded and first run ("Created TensorFlow Lite XNNPACK delegate", alignment warnings):
     noise for a user. Python exceptions still propagate. FORMCHECK_VERBOSE=1 keeps it all."""

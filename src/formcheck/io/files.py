@@ -15,7 +15,7 @@ from pathlib import Path
 
 
 @contextmanager
-def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str], suffix: str = ".tmp") -> Iterator[Path]:
     """A temporary path (``.<name><suffix>`` in the target's folder, created if missing) to
     write to; it replaces ``path`` when the block ends, and is removed if the block fails."""
     path = Path(path)
@@ -28,7 +28,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]
         tmp.unlink(missing_ok=True)
 
 
-def write_atomic(path: str | os.PathLike, text: str) -> Path:
+def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically; returns the path. One implementation:
     :func:`formcheck.io.outputs.write_atomic` (fixed-length temporary name, flushed to disk,
     a full disk named in one :class:`~formcheck.io.outputs.OutputError` line)."""
@@ -37,7 +37,7 @@ def write_atomic(path: str | os.PathLike, text: str) -> Path:
     return write(path, text)
 
 
-def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     """SHA-256 of the file's bytes, hex, read in ``chunk``-byte blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:

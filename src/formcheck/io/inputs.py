@@ -28,7 +28,7 @@ def looks_like_url(spec: str) -> bool:
     return bool(_SCHEME.match(spec))
 
 
-def check_local_file(spec: str | os.PathLike, what: str = "input") -> Path:
+def check_local_file(spec: str | os.PathLike[str], what: str = "input") -> Path:
     """``spec`` as a Path when it names an existing regular local file, else InputError.
 
     A name that looks like a URL and is not a local file is refused as such (formcheck reads
@@ -53,7 +53,7 @@ def check_local_file(spec: str | os.PathLike, what: str = "input") -> Path:
     return p
 
 
-def ffmpeg_local_url(path: str | os.PathLike) -> str:
+def ffmpeg_local_url(path: str | os.PathLike[str]) -> str:
     """The name to give FFmpeg (PyAV's ``av.open``) for a local file: ``file:`` and the
     absolute path, so no part of the name can be read as another protocol."""
     return "file:" + os.path.abspath(os.fspath(path))

@@ -47,7 +47,7 @@ def official_url(variant: str) -> str:
     return OFFICIAL_URL.format(v=variant)
 
 
-def check_bundle(path: str | os.PathLike) -> None:
+def check_bundle(path: str | os.PathLike[str]) -> None:
     """Raise :class:`ModelError` unless ``path`` is a pose_landmarker ``.task`` bundle."""
     path = Path(path)
     try:
@@ -90,7 +90,7 @@ def _copy_with_progress(src: BinaryIO, dst: BinaryIO, total: int | None, desc: s
 def download_model(
     variant: str = "full",
     url: str | None = None,
-    dest: str | os.PathLike | None = None,
+    dest: str | os.PathLike[str] | None = None,
     sha256: str | None = None,
     progress: bool = True,
     log: Callable[[str], None] | None = None,
@@ -193,7 +193,7 @@ def _write_sidecar(path: Path, digest: str) -> None:
 
 def resolve_model(
     variant: str = "full",
-    model_path: str | os.PathLike | None = None,
+    model_path: str | os.PathLike[str] | None = None,
     download: bool = True,
 ) -> Path:
     """The model file to use; downloads the official one into the cache if none is found."""

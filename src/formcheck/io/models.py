@@ -47,7 +47,7 @@ def search_dirs() -> list[tuple[str, Path]]:
     return dirs
 
 
-def find_model(variant: str = "full", model_path: str | os.PathLike | None = None) -> Path | None:
+def find_model(variant: str = "full", model_path: str | os.PathLike[str] | None = None) -> Path | None:
     """The first existing model file for ``variant``, or None."""
     if model_path is not None:
         p = Path(model_path).expanduser()

@@ -24,6 +24,7 @@ import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import TracebackType
 
 from formcheck.core.errors import FormcheckError
 
@@ -38,14 +39,14 @@ class OutputError(FormcheckError):
 # ---- comparing files --------------------------------------------------------------------------
 
 
-def _stat(path: str | os.PathLike) -> os.stat_result | None:
+def _stat(path: str | os.PathLike[str]) -> os.stat_result | None:
     try:
         return os.stat(path)  # follows symlinks: a link to an input is that input
     except (OSError, ValueError):
         return None
 
 
-def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
     """True when ``a`` and ``b`` are the same existing file (device and inode), whatever the
     spelling: ``../`` paths, symlinks and hard links included."""
     sa, sb = _stat(a), _stat(b)
@@ -68,7 +69,7 @@ def _nearest_existing(folder: Path) -> Path:
     return p
 
 
-def name_max(folder: str | os.PathLike) -> int:
+def name_max(folder: str | os.PathLike[str]) -> int:
     """The longest file name (bytes) the file system holding ``folder`` accepts."""
     try:
         return os.pathconf(_nearest_existing(Path(folder)), "PC_NAME_MAX")
@@ -76,7 +77,7 @@ def name_max(folder: str | os.PathLike) -> int:
         return 255
 
 
-def check_name_length(path: str | os.PathLike, what: str) -> None:
+def check_name_length(path: str | os.PathLike[str], what: str) -> None:
     """OutputError when ``path``'s last part is longer than its file system allows."""
     p = Path(path)
     n = len(os.fsencode(p.name))
@@ -112,8 +113,8 @@ def _read_only_fs(folder: Path) -> bool:
 # ---- the guard ----------------------------------------------------------------------------------
 
 
-def check_output_file(path: str | os.PathLike, *, flag: str,
-                      inputs: Iterable[str | os.PathLike] = (),
+def check_output_file(path: str | os.PathLike[str], *, flag: str,
+                      inputs: Iterable[str | os.PathLike[str]] = (),
                       suffixes: tuple[str, ...] | None = None, append: bool = False) -> Path:
     """Check, before any work, that ``path`` may be written as a result; returns it.
 
@@ -146,7 +147,7 @@ def check_output_file(path: str | os.PathLike, *, flag: str,
     return p
 
 
-def check_distinct(outputs: Mapping[str, str | os.PathLike | None]) -> None:
+def check_distinct(outputs: Mapping[str, str | os.PathLike[str] | None]) -> None:
     """OutputError when two flags name the same file (``--json X --report X``)."""
     seen: list[tuple[str, Path]] = []
     for flag, path in outputs.items():
@@ -160,8 +161,8 @@ def check_distinct(outputs: Mapping[str, str | os.PathLike | None]) -> None:
         seen.append((flag, p))
 
 
-def check_output_dir(folder: str | os.PathLike, *, flag: str,
-                     inputs: Iterable[str | os.PathLike] = (),
+def check_output_dir(folder: str | os.PathLike[str], *, flag: str,
+                     inputs: Iterable[str | os.PathLike[str]] = (),
                      files: Iterable[str] = ()) -> Path:
     """Check, before any work, that results can go into ``folder``; returns it.
 
@@ -184,8 +185,8 @@ def check_output_dir(folder: str | os.PathLike, *, flag: str,
     return d
 
 
-def check_not_input(target: str | os.PathLike, inputs: Iterable[str | os.PathLike], *,
-                    flag: str, folder: str | os.PathLike) -> None:
+def check_not_input(target: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]], *,
+                    flag: str, folder: str | os.PathLike[str]) -> None:
     """OutputError when ``target``, a file to be written in ``folder`` (given by ``flag``), is
     one of ``inputs`` (by device and inode)."""
     for inp in inputs:
@@ -210,7 +211,7 @@ def file_mode() -> int:
     return 0o644
 
 
-def mount_point(path: str | os.PathLike) -> Path:
+def mount_point(path: str | os.PathLike[str]) -> Path:
     """The mount point of the file system that holds ``path`` (or its nearest existing part)."""
     p = _nearest_existing(Path(path))
     try:
@@ -222,7 +223,7 @@ def mount_point(path: str | os.PathLike) -> Path:
     return p
 
 
-def describe_write_error(exc: OSError, path: str | os.PathLike) -> str:
+def describe_write_error(exc: OSError, path: str | os.PathLike[str]) -> str:
     """One line for a failed write, naming the full disk when that is the cause."""
     path = Path(path)
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -236,7 +237,7 @@ def describe_write_error(exc: OSError, path: str | os.PathLike) -> str:
     return f"cannot write {path}: {exc.strerror or exc}"
 
 
-def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder, flushed to disk
     and then renamed over ``path``: a reader sees the old file or the whole new one. On any
     failure the temporary file is removed and :class:`OutputError` says why in one line."""
@@ -271,7 +272,7 @@ class NewFolders:
             ...  # work that creates them while writing
     """
 
-    def __init__(self, folders: Iterable[str | os.PathLike]):
+    def __init__(self, folders: Iterable[str | os.PathLike[str]]):
         self._missing: list[Path] = []
         for folder in folders:
             p = Path(os.path.abspath(Path(folder).expanduser()))
@@ -283,7 +284,8 @@ class NewFolders:
     def __enter__(self) -> NewFolders:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if exc_type is None:
             return
         self.remove_empty()

@@ -13,9 +13,11 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import Enum
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, cast
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +25,10 @@ from numpy.typing import NDArray
 from formcheck.core.errors import FormcheckError
 from formcheck.io.inputs import ffmpeg_local_url
 from formcheck.io.outputs import TMP_PREFIX, describe_write_error, file_mode
+
+if TYPE_CHECKING:
+    from av.container import InputContainer
+    from av.video.stream import VideoStream
 
 
 class VideoError(FormcheckError):
@@ -55,7 +61,12 @@ class VideoInfo:
     rotation: int = 0
 
 
-_END = object()
+class _Sentinel(Enum):
+    END = "end"
+
+
+#: what the reader thread queues after the last frame
+_END: Final = _Sentinel.END
 #: the pixels of a frame decoded but not converted to RGB (nothing looks at it)
 NO_PIXELS: NDArray[np.uint8] = np.zeros((0, 0, 3), np.uint8)
 NO_PIXELS.setflags(write=False)
@@ -95,7 +106,7 @@ class VideoFileSource:
                 ...
     """
 
-    def __init__(self, path: str | os.PathLike, queue_size: int | None = None,
+    def __init__(self, path: str | os.PathLike[str], queue_size: int | None = None,
                  rgb_every: int = 1):
         self.path = Path(path)
         #: only frames 0, k, 2k, ... are converted to RGB; the others come with ``NO_PIXELS``
@@ -109,7 +120,8 @@ class VideoFileSource:
         self.info = self._probe()
         #: frames decoded ahead at most (default: :func:`frames_within_budget`)
         self.queue_size = queue_size or frames_within_budget(self.info.width, self.info.height)
-        self._queue: queue.Queue = queue.Queue(maxsize=self.queue_size)
+        self._queue: queue.Queue[Frame | BaseException | _Sentinel] = queue.Queue(
+            maxsize=self.queue_size)
 
     def _probe(self) -> VideoInfo:
         import av  # local: keeps `import formcheck` light
@@ -167,7 +179,7 @@ class VideoFileSource:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -187,7 +199,7 @@ class VideoFileSource:
             finally:
                 self._container = None
 
-    def _put(self, item) -> bool:
+    def _put(self, item: Frame | BaseException | _Sentinel) -> bool:
         while not self._stop.is_set():
             try:
                 self._queue.put(item, timeout=0.1)
@@ -288,7 +300,7 @@ class CameraSource:
     def __enter__(self) -> CameraSource:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -326,7 +338,7 @@ class VideoWriter:
     so no partial file is left pretending to be complete.
     """
 
-    def __init__(self, path: str | os.PathLike, fps: float, size: tuple[int, int],
+    def __init__(self, path: str | os.PathLike[str], fps: float, size: tuple[int, int],
                  crf: int = 23, preset: str = "veryfast"):
         import av
 
@@ -406,7 +418,8 @@ class VideoWriter:
     def __enter__(self) -> VideoWriter:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if exc_type is None:
             self.close()
         else:
@@ -432,7 +445,7 @@ def lower_thread_priority(steps: int | None = None) -> None:
         pass
 
 
-def _display_rotation(container, stream) -> int:
+def _display_rotation(container: InputContainer, stream: VideoStream) -> int:
     """The rotation (degrees) a player applies to this stream (a phone's display matrix), as
     the decoder reports it on the first frame; 0 when none or unreadable."""
     import av

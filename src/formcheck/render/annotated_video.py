@@ -8,12 +8,17 @@ background thread for a caller that scores frames itself.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from formcheck.analysis.pipeline import Stage
 from formcheck.core.pose import Pose
 from formcheck.core.results import FrameFeedback
 from formcheck.io.video import VideoWriter
 from formcheck.render.overlay import SkeletonAnnotator, StatusAnnotator
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 
 class AnnotatedVideoWriter:
@@ -31,7 +36,7 @@ class AnnotatedVideoWriter:
     PRESET = "ultrafast"
     CRF = 28
 
-    def __init__(self, path: str | os.PathLike, fps: float, title: str):
+    def __init__(self, path: str | os.PathLike[str], fps: float, title: str):
         self.path = path
         self.fps = fps
         self._skeleton = SkeletonAnnotator()
@@ -39,7 +44,7 @@ class AnnotatedVideoWriter:
         self._writer: VideoWriter | None = None
         self.frames = 0
 
-    def write(self, rgb, pose: Pose | None, feedback: FrameFeedback) -> None:
+    def write(self, rgb: NDArray[np.uint8], pose: Pose | None, feedback: FrameFeedback) -> None:
         """Draw on ``rgb`` (in place) and encode it."""
         from formcheck.io.video import VideoWriter
 
@@ -75,16 +80,16 @@ class AnnotatedVideoSink:
     PRESET = AnnotatedVideoWriter.PRESET
     CRF = AnnotatedVideoWriter.CRF
 
-    def __init__(self, path: str | os.PathLike, fps: float, title: str, queue_size: int = 8):
+    def __init__(self, path: str | os.PathLike[str], fps: float, title: str, queue_size: int = 8):
         self._out = AnnotatedVideoWriter(path, fps, title)
-        self._stage = Stage(lambda item: self._out.write(*item), name="formcheck-encode",
-                             queue_size=queue_size)
+        self._stage: Stage[tuple[NDArray[np.uint8], Pose | None, FrameFeedback]] = Stage(
+            lambda item: self._out.write(*item), name="formcheck-encode", queue_size=queue_size)
 
     @property
     def frames(self) -> int:
         return self._out.frames
 
-    def put(self, rgb, pose: Pose | None, feedback: FrameFeedback) -> None:
+    def put(self, rgb: NDArray[np.uint8], pose: Pose | None, feedback: FrameFeedback) -> None:
         self._stage.put((rgb, pose, feedback))
 
     def close(self) -> None:

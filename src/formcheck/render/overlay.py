@@ -17,7 +17,10 @@ from numpy.typing import NDArray
 from formcheck.core.pose import SKELETON, Pose
 from formcheck.core.results import CheckState, FrameFeedback
 
-# RGB colours (frames are RGB throughout formcheck)
+#: an RGB colour (frames are RGB throughout formcheck)
+Color = tuple[int, int, int]
+
+# RGB colours
 GOOD = (46, 204, 113)
 FAULT = (231, 76, 60)
 NEUTRAL = (189, 195, 199)
@@ -191,7 +194,8 @@ def _blend_rect(img: NDArray[np.uint8], x0: int, y0: int, x1: int, y1: int,
     cv2.LUT(roi, _blend_lut(color, alpha), dst=roi)
 
 
-def _text(img, text, org, k, color, thick, shadow=True):
+def _text(img: NDArray[np.uint8], text: str, org: tuple[int, int], k: float, color: Color,
+          thick: int, shadow: bool = True) -> None:
     if shadow:
         cv2.putText(img, text, (org[0] + 2, org[1] + 2), FONT, k, DARK, thick + 2, cv2.LINE_AA)
     cv2.putText(img, text, org, FONT, k, color, thick, cv2.LINE_AA)
@@ -242,7 +246,7 @@ class LiveAnnotator:
         return scene
 
     # -- pieces ----------------------------------------------------------------------------
-    def _panel(self, img, hud: HudState, s: float) -> None:
+    def _panel(self, img: NDArray[np.uint8], hud: HudState, s: float) -> None:
         fb = hud.feedback
         pad = int(16 * s)
         w_panel = int(min(400 * s, img.shape[1] * 0.6))
@@ -290,7 +294,8 @@ class LiveAnnotator:
             parts = [f"{k.replace('_', ' ')} {v}" for k, v in per_side.items()]
             _text(img, "   ".join(parts), (x, y_side), 0.75 * s, WHITE, max(1, int(2 * s)))
 
-    def _hold_ring(self, img, fb: FrameFeedback, center, radius: int, s: float) -> None:
+    def _hold_ring(self, img: NDArray[np.uint8], fb: FrameFeedback, center: tuple[int, int],
+                   radius: int, s: float) -> None:
         hold = float(fb.hold_s or 0.0)
         target = float(fb.hold_target_s or 1.0)
         frac = float(np.clip(hold / target, 0.0, 1.0))
@@ -310,7 +315,7 @@ class LiveAnnotator:
         _text(img, cap, (center[0] - cw // 2, center[1] + radius + int(24 * s)), 0.45 * s,
               NEUTRAL, 1, shadow=False)
 
-    def _cue(self, img, fb: FrameFeedback, s: float, notice: str | None = None) -> None:
+    def _cue(self, img: NDArray[np.uint8], fb: FrameFeedback, s: float, notice: str | None = None) -> None:
         h, w = img.shape[:2]
         if fb.pain_stop:
             return  # the pain banner says it
@@ -337,7 +342,8 @@ class LiveAnnotator:
             _text(img, line, ((w - tw) // 2, y), k, WHITE, thick)
             y += lh
 
-    def _center(self, img, text: str, sub: str | None, s: float, color) -> None:
+    def _center(self, img: NDArray[np.uint8], text: str, sub: str | None, s: float,
+                color: Color) -> None:
         h, w = img.shape[:2]
         thick = max(2, int(3 * s))
         k = 1.5 * s
@@ -361,7 +367,7 @@ class LiveAnnotator:
                   shadow=False)
             y += slh
 
-    def _setup(self, img, hud: HudState, s: float) -> None:
+    def _setup(self, img: NDArray[np.uint8], hud: HudState, s: float) -> None:
         h, w = img.shape[:2]
         _blend_rect(img, 0, 0, w, h, DARK, 0.35)
         pad = int(24 * s)
@@ -401,7 +407,7 @@ class LiveAnnotator:
             cv2.rectangle(img, (x0, yb), (x0 + int((x1 - x0) * min(1.0, hud.setup_progress)),
                                           y0 + box_h), GOOD, -1)
 
-    def _readout(self, img, hud: HudState, s: float) -> None:
+    def _readout(self, img: NDArray[np.uint8], hud: HudState, s: float) -> None:
         h, w = img.shape[:2]
         parts = []
         if hud.fps is not None:

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from formcheck.core.checks import EXERCISE_IDS, EXERCISE_NAMES
 
@@ -80,7 +81,7 @@ def monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
-def _entry(ex: object) -> dict | None:
+def _entry(ex: object) -> dict[str, Any] | None:
     """One exercise entry of a history record with its numbers checked (None if unusable)."""
     if not isinstance(ex, dict) or not isinstance(ex.get("exercise"), str):
         return None
@@ -108,7 +109,7 @@ def _entry(ex: object) -> dict | None:
     return out
 
 
-def fold(records: list[dict]) -> Progress | None:
+def fold(records: list[dict[str, Any]]) -> Progress | None:
     """History records (:mod:`formcheck.coach.history`) by day and week; None when there is
     no usable session."""
     exercises: dict[str, dict[date, Day]] = defaultdict(dict)
@@ -172,7 +173,8 @@ def _nice_max(v: float) -> float:
     """The smallest 1, 2, 2.5 or 5 x 10^n that is >= v (the y axis top)."""
     if v <= 0:
         return 1.0
-    return min(s * 10 ** p for p in range(-2, 9) for s in (1, 2, 2.5, 5) if s * 10 ** p >= v)
+    top: float = min(s * 10 ** p for p in range(-2, 9) for s in (1, 2, 2.5, 5) if s * 10 ** p >= v)
+    return top
 
 
 def _fmt(v: float) -> str:
@@ -471,13 +473,13 @@ def _faults_section(p: Progress) -> list[str]:
     return parts
 
 
-def _weeks_section(records: list[dict], p: Progress) -> list[str]:
+def _weeks_section(records: list[dict[str, Any]], p: Progress) -> list[str]:
     """The week-by-week table."""
     parts: list[str] = []
     parts.append("<h2>Week by week</h2><table><tr><th>week of</th><th>sessions</th>"
                  "<th>good reps</th><th>good hold</th><th>seated</th><th>good posture</th>"
                  "<th>breaks</th><th>pain stops</th></tr>")
-    wk: dict[date, dict] = defaultdict(lambda: defaultdict(float))
+    wk: dict[date, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for rec in records:
         try:
             d = datetime.fromisoformat(rec["started"]).astimezone().date()
@@ -510,7 +512,7 @@ def _weeks_section(records: list[dict], p: Progress) -> list[str]:
     return parts
 
 
-def build_page(records: list[dict], source: str = "", bad_lines: int = 0,
+def build_page(records: list[dict[str, Any]], source: str = "", bad_lines: int = 0,
                now: datetime | None = None) -> str:
     """The page for ``records`` (the history file's sessions, oldest first); ``bad_lines``:
     how many lines of the file could not be read (said on the page)."""
@@ -549,7 +551,7 @@ def build_page(records: list[dict], source: str = "", bad_lines: int = 0,
     return "".join(parts)
 
 
-def write_page(path: str | os.PathLike, records: list[dict], source: str = "",
+def write_page(path: str | os.PathLike[str], records: list[dict[str, Any]], source: str = "",
                bad_lines: int = 0) -> Path:
     """Write the page atomically (a temporary file renamed into place); returns its path."""
     from formcheck.io.files import write_atomic
@@ -557,5 +559,5 @@ def write_page(path: str | os.PathLike, records: list[dict], source: str = "",
     return write_atomic(Path(path).expanduser(), build_page(records, source, bad_lines))
 
 
-def file_link(path: str | os.PathLike) -> str:
+def file_link(path: str | os.PathLike[str]) -> str:
     return Path(path).resolve().as_uri()

@@ -20,7 +20,7 @@ import io
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import numpy as np
@@ -28,6 +28,13 @@ import numpy as np
 from formcheck.analysis.score import form_score
 from formcheck.core.checks import DISCLAIMER, EXERCISE_NAMES, PAIN_STOP_ADVICE
 from formcheck.io.files import write_atomic
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from formcheck.analysis.pipeline import Analysis
+    from formcheck.analysis.score import FormScore
+    from formcheck.core.results import FrameFeedback
 
 #: plots and thumbnails per report are capped so a long clip still gives a readable page
 MAX_SIGNAL_PLOTS = 16
@@ -68,7 +75,7 @@ def _png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _figure(width_in: float, height_in: float):
+def _figure(width_in: float, height_in: float) -> Figure:
     """A matplotlib Figure on its own Agg canvas (no pyplot, no global backend change)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -78,7 +85,7 @@ def _figure(width_in: float, height_in: float):
     return fig
 
 
-def _fig_png(fig) -> bytes:
+def _fig_png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     # no metadata: the same data gives the same bytes
     fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight")
@@ -123,7 +130,7 @@ def _related(check: str, signal: str, labels: list[str]) -> bool:
     return check == signal or check in signal or any(check in lab for lab in labels)
 
 
-def signal_plots(frames, faults: list[Mapping[str, Any]],
+def signal_plots(frames: list[FrameFeedback], faults: list[Mapping[str, Any]],
                  thresholds: Mapping[str, list[tuple[float, str]]]) -> list[tuple[str, bytes]]:
     """(signal name, PNG) per signal with data: values over time, thresholds, fault spans."""
     from formcheck.analysis.pipeline import signals_table
@@ -184,7 +191,7 @@ def fault_timeline(faults: list[Mapping[str, Any]], duration_s: float, t0: float
     return _fig_png(fig)
 
 
-def worst_frames(video: str | os.PathLike, times_s: list[float],
+def worst_frames(video: str | os.PathLike[str], times_s: list[float],
                  width: int = THUMB_WIDTH) -> dict[float, bytes]:
     """PNG thumbnails of the frames nearest each time (seconds, stream timestamps)."""
     import cv2
@@ -217,8 +224,8 @@ def worst_frames(video: str | os.PathLike, times_s: list[float],
     return out
 
 
-def clip_report_html(analysis, doc: Mapping[str, Any] | None = None,
-                     video: str | os.PathLike | None = None,
+def clip_report_html(analysis: Analysis, doc: Mapping[str, Any] | None = None,
+                     video: str | os.PathLike[str] | None = None,
                      thresholds: Mapping[str, list[tuple[float, str]]] | None = None) -> str:
     """The HTML of one clip's report.
 
@@ -258,7 +265,7 @@ def clip_report_html(analysis, doc: Mapping[str, Any] | None = None,
 
 
 
-def _summary_section(doc: Mapping[str, Any], exercise: str, fs) -> list[str]:
+def _summary_section(doc: Mapping[str, Any], exercise: str, fs: FormScore) -> list[str]:
     """The summary table: duration, coverage, reps, holds, faults, score shares."""
     body: list[str] = []
     reps = doc.get("reps") or []
@@ -282,7 +289,8 @@ def _summary_section(doc: Mapping[str, Any], exercise: str, fs) -> list[str]:
     return body
 
 
-def _faults_section(doc: Mapping[str, Any], faults: list, video) -> list[str]:
+def _faults_section(doc: Mapping[str, Any], faults: list[Mapping[str, Any]],
+                    video: str | os.PathLike[str] | None) -> list[str]:
     """Faults with a thumbnail of their worst frame, and what was not measurable."""
     body: list[str] = []
     # faults with thumbnails of their worst frame
@@ -317,7 +325,7 @@ def _faults_section(doc: Mapping[str, Any], faults: list, video) -> list[str]:
     return body
 
 
-def _reps_section(reps: list, holds: list) -> list[str]:
+def _reps_section(reps: list[Mapping[str, Any]], holds: list[Mapping[str, Any]]) -> list[str]:
     """The reps and holds tables."""
     body: list[str] = []
     body.append("<h2>Reps</h2>")
@@ -342,7 +350,7 @@ def _reps_section(reps: list, holds: list) -> list[str]:
     return body
 
 
-def _signals_section(analysis, doc: Mapping[str, Any], faults: list,
+def _signals_section(analysis: Analysis, doc: Mapping[str, Any], faults: list[Mapping[str, Any]],
                      thresholds: Mapping[str, list[tuple[float, str]]]) -> list[str]:
     """The fault timeline and one plot per signal, with thresholds and fault spans."""
     body: list[str] = []
@@ -368,8 +376,9 @@ def _signals_section(analysis, doc: Mapping[str, Any], faults: list,
     return body
 
 
-def write_clip_report(path: str | os.PathLike, analysis, doc: Mapping[str, Any] | None = None,
-                      video: str | os.PathLike | None = None,
+def write_clip_report(path: str | os.PathLike[str], analysis: Analysis,
+                      doc: Mapping[str, Any] | None = None,
+                      video: str | os.PathLike[str] | None = None,
                       thresholds: Mapping[str, list[tuple[float, str]]] | None = None) -> Path:
     """Write one clip's report (atomically) and return its path."""
     return write_atomic(path, clip_report_html(analysis, doc, video, thresholds))
@@ -452,6 +461,6 @@ def batch_report_html(rows: Sequence[Mapping[str, Any]], clip_reports: Iterable[
     return _page("formcheck batch report", body)
 
 
-def write_batch_report(path: str | os.PathLike, rows: Sequence[Mapping[str, Any]],
+def write_batch_report(path: str | os.PathLike[str], rows: Sequence[Mapping[str, Any]],
                        clip_reports: Iterable[str] = ()) -> Path:
     return write_atomic(path, batch_report_html(rows, clip_reports))

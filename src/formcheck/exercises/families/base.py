@@ -252,7 +252,7 @@ class Analyzer(ABC, Generic[P]):
         self._motion_hist: dict[str, list[tuple[float, float]]] = {}
         self._motion_prev_t: float | None = None
         self._finished = False
-        self.extra: dict = {}
+        self.extra: dict[str, Any] = {}
 
     def cue(self, check: str) -> str:
         return cue_for(self.exercise_id, check)
@@ -304,7 +304,9 @@ class Analyzer(ABC, Generic[P]):
         self.step(ev)
         return self._feedback(t_s, True, states, ev.side, signals=ev.signals, pain=pain)
 
-    def _feedback(self, t_s, found, states, side, signals=None, message=None, pain=False):
+    def _feedback(self, t_s: float, found: bool, states: dict[str, CheckState], side: str | None,
+                  signals: dict[str, float] | None = None, message: str | None = None,
+                  pain: bool = False) -> FrameFeedback:
         hold_s, target, phase = self.live_status()
         active = self.tracker.active()
         cue = None

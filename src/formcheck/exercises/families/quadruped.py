@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar, cast
+from typing import ClassVar, Protocol, TypeVar, cast
 
 import numpy as np
 
@@ -47,6 +47,7 @@ from formcheck.core.geometry import pt as pt
 from formcheck.core.geometry import seg_deg as seg_deg
 from formcheck.core.geometry import up_vec as up_vec
 from formcheck.core.pose import Landmark, Pose, side_landmark
+from formcheck.core.results import FrameFeedback
 from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
 from formcheck.exercises.families.base import Analyzer, FrameClock, FrameEval
 
@@ -173,8 +174,15 @@ class FloorParams:
     max_timing_dt_s: float = 0.2
 
 
+class HasFloorParams(Protocol):
+    """What the family needs of a floor exercise's Params."""
+
+    @property
+    def floor(self) -> FloorParams: ...
+
+
 #: the Params of a floor exercise (each embeds a FloorParams as ``floor``)
-FP = TypeVar("FP")
+FP = TypeVar("FP", bound=HasFloorParams)
 
 
 class FloorAnalyzer(Analyzer[FP]):
@@ -196,7 +204,7 @@ class FloorAnalyzer(Analyzer[FP]):
 
     @property
     def fp(self) -> FloorParams:
-        return self.params.floor  # type: ignore[attr-defined]
+        return self.params.floor
 
     # ---- hooks --------------------------------------------------------------------------
     def frame_landmarks(self, side: str) -> list[Landmark]:
@@ -216,7 +224,7 @@ class FloorAnalyzer(Analyzer[FP]):
         return float(getattr(self.params, attr)) if attr else None
 
     # ---- shared machinery ---------------------------------------------------------------
-    def update(self, pose: Pose | None, t_ms: float | None = None):
+    def update(self, pose: Pose | None, t_ms: float | None = None) -> FrameFeedback:
         if pose is not None or t_ms is not None:
             self.clock.tick((cast(Pose, pose).timestamp_ms if t_ms is None else t_ms) / 1000.0)
             dt = self.clock.dt
