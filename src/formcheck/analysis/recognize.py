@@ -270,6 +270,7 @@ def position_of(exercise: str) -> str:
 
 def _decide(feats: list[dict[str, float]], labels: list[str],
             params: RecognizeParams) -> Recognition:
+    """Step 2 of the module docstring: the clip's posture, then the movement within it."""
     p = params
     if not labels:
         return Recognition(None, 0.0, "no person found in any frame")
@@ -286,64 +287,83 @@ def _decide(feats: list[dict[str, float]], labels: list[str],
     base = groups[posture] / n
     pick = [f for f, lab in zip(feats, labels) if
             (lab in ("upright", "on_feet") if posture == "upright" else lab == posture)]
-    col = lambda key: [f.get(key, np.nan) for f in pick]
-
-    def done(ex: str, margin: float, why: str) -> Recognition:
-        conf = float(np.clip(base * (0.5 + 0.5 * np.clip(margin, 0.0, 1.0)), 0.0, 1.0))
-        where = "upright or on the feet" if posture == "upright" else posture
-        return Recognition(ex, round(conf, 3), f"{where} in {base:.0%} of frames; {why}",
-                           posture, shares)
-
     if posture == "upright":
-        seated = standing = hidden = 0
-        for f, lab in zip(feats, labels):
-            if lab == "on_feet":
-                standing += 1
-                continue
-            if lab != "upright":
-                continue
-            thigh = abs(f.get("thigh_near", np.nan))
-            if (not np.isfinite(thigh) or f.get("knee_near_vis", 0.0) < p.legs_visibility
-                    or not f.get("knee_near_in_image", 0.0)):
-                hidden += 1
-            elif thigh < p.seated_thigh:
-                seated += 1
-            elif thigh >= p.standing_thigh:
-                standing += 1
-        if seated + hidden + standing == 0:
-            return done("lifting", 0.0, "upright, thighs neither level nor hanging")
-        share = (seated + hidden) / (seated + hidden + standing)
-        why = (f"thighs level (seated) in {seated} and hidden (behind a desk) in {hidden} of "
-               f"{seated + hidden + standing} upright frames")
-        if share >= p.seated_share:
-            return done("sitting", (share - p.seated_share) / 0.3, why)
-        return done("lifting", (p.seated_share - share) / 0.3,
-                    f"standing or bending over the feet; {why}")
-    if posture == "supine":
-        asym = _pct(col("hip_asym"), 90)
-        top, low = _pct(col("hip_max"), 90), _pct(col("hip_max"), 10)
-        if asym > p.knee_to_chest_asym_deg:
-            return done("knee_to_chest", (asym - p.knee_to_chest_asym_deg) / 30,
-                        f"one hip flexed {asym:.0f} deg more than the other (knee to chest)")
-        if top > p.bridge_top_deg and top - low > p.bridge_range_deg:
-            return done("glute_bridge", min(top - p.bridge_top_deg, top - low
-                                            - p.bridge_range_deg) / 10,
-                        f"hips open to {top:.0f} deg over a {top - low:.0f} deg range (bridge)")
-        return done("pelvic_tilt", min((p.bridge_range_deg - (top - low)) / 10,
-                                       (p.knee_to_chest_asym_deg - asym) / 30),
-                    f"hips stay near {np.nanmedian(col('hip_max')):.0f} deg with both knees "
-                    "bent (small pelvic movement)")
-    if posture == "all_fours":
-        asym = _pct(col("hip_asym"), 90)
-        wrist = _pct(col("wrist_min"), 10)
-        if asym > p.bird_dog_asym_deg or wrist < p.bird_dog_wrist:
-            return done("bird_dog", max((asym - p.bird_dog_asym_deg) / 20,
-                                        (p.bird_dog_wrist - wrist) / 0.5),
-                        f"a limb extends (hip difference {asym:.0f} deg, wrist rise {wrist:+.2f})")
-        return done("cat_cow", min((p.bird_dog_asym_deg - asym) / 20,
-                                   (wrist - p.bird_dog_wrist) / 0.5),
-                    "on hands and knees with no limb extended")
-    return done("plank", 1.0, "face down on forearms or hands and toes, legs not kneeling")
+        ex, margin, why = _upright_exercise(feats, labels, p)
+    elif posture == "supine":
+        ex, margin, why = _supine_exercise(pick, p)
+    elif posture == "all_fours":
+        ex, margin, why = _all_fours_exercise(pick, p)
+    else:
+        ex, margin, why = "plank", 1.0, "face down on forearms or hands and toes, legs not kneeling"
+    # the posture's share, scaled down to half for a pattern at its threshold
+    conf = float(np.clip(base * (0.5 + 0.5 * np.clip(margin, 0.0, 1.0)), 0.0, 1.0))
+    where = "upright or on the feet" if posture == "upright" else posture
+    return Recognition(ex, round(conf, 3), f"{where} in {base:.0%} of frames; {why}",
+                       posture, shares)
+
+
+#: (exercise, margin past its rule's threshold: 1 = clear, 0 or below = at it, reason)
+_Verdict = tuple[str, float, str]
+
+
+def _col(frames: list[dict[str, float]], key: str) -> list[float]:
+    return [f.get(key, np.nan) for f in frames]
+
+
+def _upright_exercise(feats: list[dict[str, float]], labels: list[str],
+                      p: RecognizeParams) -> _Verdict:
+    """sitting (thighs level or hidden) or lifting (standing, or bent over the feet)."""
+    seated = standing = hidden = 0
+    for f, lab in zip(feats, labels):
+        if lab == "on_feet":
+            standing += 1
+            continue
+        if lab != "upright":
+            continue
+        thigh = abs(f.get("thigh_near", np.nan))
+        if (not np.isfinite(thigh) or f.get("knee_near_vis", 0.0) < p.legs_visibility
+                or not f.get("knee_near_in_image", 0.0)):
+            hidden += 1
+        elif thigh < p.seated_thigh:
+            seated += 1
+        elif thigh >= p.standing_thigh:
+            standing += 1
+    if seated + hidden + standing == 0:
+        return "lifting", 0.0, "upright, thighs neither level nor hanging"
+    share = (seated + hidden) / (seated + hidden + standing)
+    why = (f"thighs level (seated) in {seated} and hidden (behind a desk) in {hidden} of "
+           f"{seated + hidden + standing} upright frames")
+    if share >= p.seated_share:
+        return "sitting", (share - p.seated_share) / 0.3, why
+    return "lifting", (p.seated_share - share) / 0.3, f"standing or bending over the feet; {why}"
+
+
+def _supine_exercise(pick: list[dict[str, float]], p: RecognizeParams) -> _Verdict:
+    """knee_to_chest (one hip flexed), glute_bridge (hips open wide) or pelvic_tilt."""
+    asym = _pct(_col(pick, "hip_asym"), 90)
+    top, low = _pct(_col(pick, "hip_max"), 90), _pct(_col(pick, "hip_max"), 10)
+    if asym > p.knee_to_chest_asym_deg:
+        return ("knee_to_chest", (asym - p.knee_to_chest_asym_deg) / 30,
+                f"one hip flexed {asym:.0f} deg more than the other (knee to chest)")
+    if top > p.bridge_top_deg and top - low > p.bridge_range_deg:
+        return ("glute_bridge", min(top - p.bridge_top_deg, top - low - p.bridge_range_deg) / 10,
+                f"hips open to {top:.0f} deg over a {top - low:.0f} deg range (bridge)")
+    return ("pelvic_tilt", min((p.bridge_range_deg - (top - low)) / 10,
+                               (p.knee_to_chest_asym_deg - asym) / 30),
+            f"hips stay near {np.nanmedian(_col(pick, 'hip_max')):.0f} deg with both knees "
+            "bent (small pelvic movement)")
+
+
+def _all_fours_exercise(pick: list[dict[str, float]], p: RecognizeParams) -> _Verdict:
+    """bird_dog (a limb extends) or cat_cow."""
+    asym = _pct(_col(pick, "hip_asym"), 90)
+    wrist = _pct(_col(pick, "wrist_min"), 10)
+    if asym > p.bird_dog_asym_deg or wrist < p.bird_dog_wrist:
+        return ("bird_dog", max((asym - p.bird_dog_asym_deg) / 20,
+                                (p.bird_dog_wrist - wrist) / 0.5),
+                f"a limb extends (hip difference {asym:.0f} deg, wrist rise {wrist:+.2f})")
+    return ("cat_cow", min((p.bird_dog_asym_deg - asym) / 20, (wrist - p.bird_dog_wrist) / 0.5),
+            "on hands and knees with no limb extended")
 
 
 def recognize_track(track: PoseTrack, params: RecognizeParams = RecognizeParams()) -> Recognition:

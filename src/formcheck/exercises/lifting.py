@@ -39,7 +39,7 @@ from formcheck.core.pose import Landmark, Pose, side_landmark
 from formcheck.core.results import FaultSpan, Rep
 from formcheck.core.view import body_yaw_deg
 from formcheck.exercises.families.base import Analyzer, FrameEval, WindowedShare
-from formcheck.exercises.sitting import seen
+from formcheck.exercises.sitting import seen, side_xy
 
 
 @dataclass(frozen=True)
@@ -150,44 +150,17 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
     # ---- per frame ------------------------------------------------------------------------
     def evaluate(self, pose: Pose) -> FrameEval:
         p = self.params
-        t_s = pose.timestamp_ms / 1000.0
         side = pose.near_side()
-        lm = lambda name: side_landmark(side, name)
-        xy = lambda name: pose.xy(lm(name)).astype(np.float64)
-        ev = FrameEval(t_s=t_s, side=side)
+        ev = FrameEval(t_s=pose.timestamp_ms / 1000.0, side=side)
         sig = ev.signals
-        vt = self.visibility_threshold
-
-        yaw = self._hip_yaw_deg(pose)
-        sig["yaw_deg"] = yaw
-        front = bool(np.isfinite(yaw) and yaw <= p.front_max_yaw_deg)
-        pure_side = bool(np.isfinite(yaw) and yaw >= p.pure_side_yaw_deg)
-        ev.view = "front" if front else ("side" if pure_side else "oblique")
-        ev.checks["wrong_view"] = False  # side, oblique and front each show some checks
-
-        # lower legs hidden (rolling share; MediaPipe flickers on occluded shins)
-        legs_seen = seen(pose, [lm("ankle")], vt) and seen(pose, [lm("knee")], vt)
-        share = self._hidden.update(t_s, not legs_seen)
-        sig["legs_hidden_share"] = share
-        ev.checks["not_visible"] = bool(share >= p.hidden_share)
-
-        sh, hp, kn = xy("shoulder"), xy("hip"), xy("knee")
-        trunk_len = float(np.linalg.norm(sh - hp))
-        world = self._world_angles(pose, side) if front else None
-        if world is not None:
-            # seen from the front the bend happens along the camera axis: the image shows
-            # it foreshortened, the world landmarks (metres, 3-D) do not
-            hip, trunk, knee = world
-        else:
-            hip = float(joint_angle(sh, hp, kn))
-            trunk = float(angle_from_vertical(hp, sh))
-            if seen(pose, [lm("ankle")], vt):
-                knee = float(joint_angle(hp, kn, xy("ankle")))
-            else:
-                knee = self._world_knee(pose, side)
+        front, pure_side = self._judge_view(pose, ev)
+        self._judge_legs_seen(pose, side, ev)
+        hp = side_xy(pose, side, "hip")
+        trunk_len = float(np.linalg.norm(side_xy(pose, side, "shoulder") - hp))
+        hip, trunk, knee = self._angles(pose, side, front)
         sig.update(hip_deg=hip, trunk_deg=trunk, knee_deg=knee)
         ev.motion = {"hip": hip, "knee": knee}
-        ankle_y = xy("ankle")[1]
+        ankle_y = side_xy(pose, side, "ankle")[1]
         ev.in_position = not (np.isfinite(ankle_y) and ankle_y < hp[1] + 0.3 * trunk_len)
 
         upright = trunk < p.stand_trunk_deg and not (np.isfinite(knee) and knee < p.stand_knee_deg)
@@ -200,42 +173,86 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
         sig["low"] = float(hip < p.low_hip_deg)
         if standing:
             return ev  # the checks below are about the lift itself
-
-        # load far from the body
-        if front:
-            ev.checks["load_far_from_body"] = "front view: distance in front needs a side view"
-        else:
-            far = self._load_distance(pose, side, trunk_len)
-            if far is not None:
-                sig["load_forearms"] = far
-                sig["load_far_from_body"] = far
-                ev.checks["load_far_from_body"] = bool(far > p.load_far_forearms)
-
-        # twisting (world landmarks)
-        if pure_side:
-            ev.checks["twisting"] = "pure side view: shoulder and hip lines point at the camera"
-        else:
-            tw = self._twist_deg(pose)
-            if np.isfinite(tw):
-                sig["twist_deg"] = sig["twisting"] = tw
-                ev.checks["twisting"] = bool(abs(tw) > p.twist_deg)
-            else:
-                ev.checks["twisting"] = "no world landmarks"
-
-        # narrow base (front view only)
-        if not front:
-            ev.checks["narrow_base"] = "stance width needs a front view"
-        else:
-            ratio = self._stance_ratio(pose)
-            if np.isfinite(ratio):
-                sig["stance_ratio"] = ratio
-                ev.checks["narrow_base"] = bool(ratio < p.narrow_ratio)
-            else:
-                ev.checks["narrow_base"] = "feet or hips not found"
-
+        self._judge_load(pose, side, front, trunk_len, ev)
+        self._judge_twist(pose, pure_side, ev)
+        self._judge_base(pose, front, ev)
         if front:
             ev.checks["bending_at_waist"] = "front view: trunk lean needs a side view"
         return ev
+
+    def _judge_view(self, pose: Pose, ev: FrameEval) -> tuple[bool, bool]:
+        """(front view, pure side view) from the hip line's yaw; every view shows some
+        checks, so wrong_view is never a fault."""
+        p = self.params
+        yaw = self._hip_yaw_deg(pose)
+        ev.signals["yaw_deg"] = yaw
+        front = bool(np.isfinite(yaw) and yaw <= p.front_max_yaw_deg)
+        pure_side = bool(np.isfinite(yaw) and yaw >= p.pure_side_yaw_deg)
+        ev.view = "front" if front else ("side" if pure_side else "oblique")
+        ev.checks["wrong_view"] = False  # side, oblique and front each show some checks
+        return front, pure_side
+
+    def _judge_legs_seen(self, pose: Pose, side: str, ev: FrameEval) -> None:
+        """not_visible: the lower legs hidden in a share of recent frames (a rolling share;
+        MediaPipe flickers on occluded shins)."""
+        vt = self.visibility_threshold
+        legs_seen = (seen(pose, [side_landmark(side, "ankle")], vt)
+                     and seen(pose, [side_landmark(side, "knee")], vt))
+        share = self._hidden.update(ev.t_s, not legs_seen)
+        ev.signals["legs_hidden_share"] = share
+        ev.checks["not_visible"] = bool(share >= self.params.hidden_share)
+
+    def _angles(self, pose: Pose, side: str, front: bool) -> tuple[float, float, float]:
+        """(hip angle, trunk from the vertical, knee angle), deg."""
+        world = self._world_angles(pose, side) if front else None
+        if world is not None:
+            # seen from the front the bend happens along the camera axis: the image shows
+            # it foreshortened, the world landmarks (metres, 3-D) do not
+            return world
+        sh, hp, kn = side_xy(pose, side, "shoulder"), side_xy(pose, side, "hip"), side_xy(pose, side, "knee")
+        hip = float(joint_angle(sh, hp, kn))
+        trunk = float(angle_from_vertical(hp, sh))
+        if seen(pose, [side_landmark(side, "ankle")], self.visibility_threshold):
+            knee = float(joint_angle(hp, kn, side_xy(pose, side, "ankle")))
+        else:
+            knee = self._world_knee(pose, side)
+        return hip, trunk, knee
+
+    def _judge_load(self, pose: Pose, side: str, front: bool, trunk_len: float,
+                    ev: FrameEval) -> None:
+        """load_far_from_body (a side view)."""
+        if front:
+            ev.checks["load_far_from_body"] = "front view: distance in front needs a side view"
+            return
+        far = self._load_distance(pose, side, trunk_len)
+        if far is not None:
+            ev.signals["load_forearms"] = far
+            ev.signals["load_far_from_body"] = far
+            ev.checks["load_far_from_body"] = bool(far > self.params.load_far_forearms)
+
+    def _judge_twist(self, pose: Pose, pure_side: bool, ev: FrameEval) -> None:
+        """twisting (world landmarks; not from a pure side view)."""
+        if pure_side:
+            ev.checks["twisting"] = "pure side view: shoulder and hip lines point at the camera"
+            return
+        tw = self._twist_deg(pose)
+        if np.isfinite(tw):
+            ev.signals["twist_deg"] = ev.signals["twisting"] = tw
+            ev.checks["twisting"] = bool(abs(tw) > self.params.twist_deg)
+        else:
+            ev.checks["twisting"] = "no world landmarks"
+
+    def _judge_base(self, pose: Pose, front: bool, ev: FrameEval) -> None:
+        """narrow_base (a front view only)."""
+        if not front:
+            ev.checks["narrow_base"] = "stance width needs a front view"
+            return
+        ratio = self._stance_ratio(pose)
+        if np.isfinite(ratio):
+            ev.signals["stance_ratio"] = ratio
+            ev.checks["narrow_base"] = bool(ratio < self.params.narrow_ratio)
+        else:
+            ev.checks["narrow_base"] = "feet or hips not found"
 
     def _top_hip_deg(self) -> float:
         """The person's own standing hip angle: p90 of their upright frames, or the default

@@ -48,6 +48,7 @@ from formcheck.exercises.families.quadruped import (
     FloorAnalyzer,
     FloorContext,
     FloorParams,
+    Point,
     angle3,
     dist,
     elevation_deg,
@@ -163,6 +164,20 @@ class PlankParams:
     floor: FloorParams = field(default_factory=FloorParams)
 
 
+@dataclass(frozen=True)
+class _Body:
+    """One frame's reading of the support (:meth:`PlankAnalyzer._read_body`)."""
+
+    floor: float  # the floor line (deg)
+    up: Point  # unit vector away from the floor (image coordinates)
+    knee_h: float  # knee height above the floor, trunk lengths
+    trunk_elev: float  # hip -> shoulder above the floor line (deg)
+    hip_angle: float  # shoulder-hip-knee (deg)
+    modified: bool  # on the knees
+    piked: bool  # the pike branch of the in-position test
+    in_position: bool
+
+
 class PlankAnalyzer(FloorAnalyzer[PlankParams]):
     exercise_id = "plank"
     Params = PlankParams
@@ -205,32 +220,35 @@ class PlankAnalyzer(FloorAnalyzer[PlankParams]):
 
     def evaluate(self, pose: Pose, ctx: FloorContext | None = None) -> FrameEval:
         """Score one pose (pure given ``ctx``; the analyzer's current context by default)."""
-        p = self.params
         side = pose.near_side()
         ev = FrameEval(pose.timestamp_ms / 1000.0, side=side)
         self.view_check(pose, ev)
         cut = self.cut_off(pose, side, ev)
+        body = self._read_body(pose, side)
+        ev.in_position = body.in_position
+        ev.signals.update(
+            floor_deg=body.floor,
+            knee_height=body.knee_h,
+            trunk_elev=body.trunk_elev,
+            hip_angle=body.hip_angle,
+            modified=1.0 if body.modified else 0.0,
+            piked=1.0 if body.piked else 0.0,
+        )
+        if not ev.in_position:
+            return ev
+        self._judge_hips(pose, side, cut, body, ev)
+        self._judge_head(pose, side, body.up, ev)
+        return ev
+
+    def _read_body(self, pose: Pose, side: str) -> _Body:
+        """The support line and whether the person is in a plank (see PlankParams)."""
+        p = self.params
         sh, el, wr = spt(pose, side, "shoulder"), spt(pose, side, "elbow"), spt(pose, side, "wrist")
         hp, kn, an = spt(pose, side, "hip"), spt(pose, side, "knee"), spt(pose, side, "ankle")
-        toe = spt(pose, side, "foot_index")
-        ear_side = side if finite(spt(pose, side, "ear")) else other(side)
-        ear_lm = side_landmark(ear_side, "ear")
-        ear = pt(pose, ear_lm)
         front = el if not finite(wr) or el[1] >= wr[1] else wr
         trunk = dist(sh, hp)
-        tilt = p.floor.max_tilt_deg
-        back = toe if finite(toe) else an
-        floor = _line_deg(front, back, tilt)
+        floor, modified, knee_h, knee_angle = self._floor(pose, side, front, trunk)
         up = up_vec(floor)
-        knee_h = height(kn, front, up) / trunk if trunk > 1e-6 else math.nan
-        knee_angle = angle3(hp, kn, an)
-        modified = math.isfinite(knee_h) and (
-            knee_h < p.knee_floor_max
-            or (knee_h < p.knee_down_max and not knee_angle >= p.straight_knee_deg)
-        )
-        if modified:
-            floor = _line_deg(front, kn, tilt)
-            up = up_vec(floor)
         trunk_elev = elevation_deg(hp, sh, floor)
         ua_elev = elevation_deg(sh, el, floor)
         hip_angle = angle3(sh, hp, kn)
@@ -244,38 +262,63 @@ class PlankAnalyzer(FloorAnalyzer[PlankParams]):
         piked = False
         if supported and not extended and not modified:
             piked = self._piked(pose, side, front, hp, an, knee_angle, floor, up, trunk)
-        ev.in_position = supported and (extended or piked)
-        ev.signals.update(
-            floor_deg=floor,
-            knee_height=knee_h,
-            trunk_elev=trunk_elev,
-            hip_angle=hip_angle,
-            modified=1.0 if modified else 0.0,
-            piked=1.0 if piked else 0.0,
+        return _Body(floor, up, knee_h, trunk_elev, hip_angle, modified, piked,
+                     in_position=supported and (extended or piked))
+
+    def _floor(self, pose: Pose, side: str, front: Point,
+               trunk: float) -> tuple[float, bool, float, float]:
+        """(floor line deg, on the knees (modified), knee height in trunk lengths, knee angle):
+        the floor runs from the hands/forearms to the toes (the feet), or to the knees in a
+        modified plank."""
+        p = self.params
+        hp, kn, an = spt(pose, side, "hip"), spt(pose, side, "knee"), spt(pose, side, "ankle")
+        toe = spt(pose, side, "foot_index")
+        tilt = p.floor.max_tilt_deg
+        back = toe if finite(toe) else an
+        floor = _line_deg(front, back, tilt)
+        up = up_vec(floor)
+        knee_h = height(kn, front, up) / trunk if trunk > 1e-6 else math.nan
+        knee_angle = angle3(hp, kn, an)
+        modified = math.isfinite(knee_h) and (
+            knee_h < p.knee_floor_max
+            or (knee_h < p.knee_down_max and not knee_angle >= p.straight_knee_deg)
         )
-        if not ev.in_position:
-            return ev
-        # hip line: shoulder -> knee (modified) or ankle (full)
-        end_lm = side_landmark(side, "knee" if modified else "ankle")
-        end = kn if modified else an
+        if modified:
+            floor = _line_deg(front, kn, tilt)
+        return floor, modified, knee_h, knee_angle
+
+    def _judge_hips(self, pose: Pose, side: str, cut: list[Landmark], body: _Body,
+                    ev: FrameEval) -> None:
+        """hips_sagging / hips_piking on the hip line: shoulder -> knee (modified) or ankle
+        (full)."""
+        p = self.params
+        sh, hp = spt(pose, side, "shoulder"), spt(pose, side, "hip")
+        end_lm = side_landmark(side, "knee" if body.modified else "ankle")
+        end = pt(pose, end_lm)
         if end_lm in cut or pose.vis(end_lm) < self.visibility_threshold or not finite(end):
-            reason = f"the {'knees' if modified else 'feet'} are out of view"
+            reason = f"the {'knees' if body.modified else 'feet'} are out of view"
             ev.checks["hips_sagging"] = ev.checks["hips_piking"] = reason
-        else:
-            hip_dev = bend_deg(sh, hp, end, up)
-            ev.signals["hip_dev"] = hip_dev
-            ev.checks["hips_sagging"] = hip_dev < -p.hip_sag_deg
-            ev.checks["hips_piking"] = hip_dev > p.hip_pike_deg
-            ev.signals["hips_sagging"] = -hip_dev
-            ev.signals["hips_piking"] = hip_dev
-            ev.motion["hip"] = angle3(sh, hp, end)
+            return
+        hip_dev = bend_deg(sh, hp, end, body.up)
+        ev.signals["hip_dev"] = hip_dev
+        ev.checks["hips_sagging"] = hip_dev < -p.hip_sag_deg
+        ev.checks["hips_piking"] = hip_dev > p.hip_pike_deg
+        ev.signals["hips_sagging"] = -hip_dev
+        ev.signals["hips_piking"] = hip_dev
+        ev.motion["hip"] = angle3(sh, hp, end)
+
+    def _judge_head(self, pose: Pose, side: str, up: Point, ev: FrameEval) -> None:
+        """head_dropped: the head's pitch against the trunk line (either ear)."""
+        p = self.params
+        ear_side = side if finite(spt(pose, side, "ear")) else other(side)
+        ear_lm = side_landmark(ear_side, "ear")
+        ear = pt(pose, ear_lm)
         if finite(ear) and not out_of_frame(pose, [ear_lm], p.floor.frame_margin):
-            head = pitch_deg(hp, sh, ear, up)
+            head = pitch_deg(spt(pose, side, "hip"), spt(pose, side, "shoulder"), ear, up)
             ev.signals["head_pitch"] = head
             ev.checks["head_dropped"] = head < p.head_drop_deg or head > p.head_crane_deg
         else:
             ev.checks["head_dropped"] = "the head is out of view"
-        return ev
 
     def _piked(self, pose: Pose, side: str, front, hp, an, knee_angle: float, floor: float,
                up, trunk: float) -> bool:

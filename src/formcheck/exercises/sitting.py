@@ -170,7 +170,7 @@ def seen(pose: Pose, lms, threshold: float = 0.5, margin: float = 0.0) -> bool:
     return pose.visible(lms, threshold) and all(in_frame(pose, lm, margin) for lm in lms)
 
 
-def _xy(pose: Pose, side: str, name: str) -> NDArray[np.float64]:
+def side_xy(pose: Pose, side: str, name: str) -> NDArray[np.float64]:
     """Image position (px) of landmark ``name`` on ``side``, float64."""
     return pose.xy(side_landmark(side, name)).astype(np.float64)
 
@@ -254,8 +254,8 @@ class SittingAnalyzer(Analyzer[SittingParams]):
         ev = FrameEval(t_s=t_s, side=side)
         hip_seen = seen(pose, [side_landmark(side, "hip")], self.visibility_threshold,
                         p.frame_margin)
-        sh = _xy(pose, side, "shoulder")
-        trunk_px = float(np.linalg.norm(sh - _xy(pose, side, "hip"))) if hip_seen else np.nan
+        sh = side_xy(pose, side, "shoulder")
+        trunk_px = float(np.linalg.norm(sh - side_xy(pose, side, "hip"))) if hip_seen else np.nan
         trunk_ref = self._trunk_ref(t_s, trunk_px)
         if self._other_person(pose, trunk_ref):
             self._skip_other_person(ev)
@@ -267,7 +267,7 @@ class SittingAnalyzer(Analyzer[SittingParams]):
         feet_hidden_share = self._judge_feet_seen(pose, side, ev)
         if not seated:
             return ev  # posture checks apply to sitting only
-        hp = _xy(pose, side, "hip") if hip_seen else np.full(2, np.nan)
+        hp = side_xy(pose, side, "hip") if hip_seen else np.full(2, np.nan)
         trunk = trunk_px if hip_seen else trunk_ref
         lean, head = self._lean_and_head(pose, side, hp, hip_seen, trunk)
         ev.signals["trunk_lean_deg"], ev.signals["head_forward"] = lean, head
@@ -336,11 +336,11 @@ class SittingAnalyzer(Analyzer[SittingParams]):
         """(trunk lean from the vertical, deg; head ahead of the shoulder, trunk lengths),
         forward positive: the way the thighs point, or the nose with the knees out of view."""
         p = self.params
-        sh, ear = _xy(pose, side, "shoulder"), _xy(pose, side, "ear")
+        sh, ear = side_xy(pose, side, "shoulder"), side_xy(pose, side, "ear")
         knee_ok = seen(pose, [side_landmark(side, "knee")], self.visibility_threshold,
                        p.frame_margin)
-        if hip_seen and knee_ok and abs(_xy(pose, side, "knee")[0] - hp[0]) > 0.1 * trunk:
-            fwd = float(np.sign(_xy(pose, side, "knee")[0] - hp[0]))
+        if hip_seen and knee_ok and abs(side_xy(pose, side, "knee")[0] - hp[0]) > 0.1 * trunk:
+            fwd = float(np.sign(side_xy(pose, side, "knee")[0] - hp[0]))
         else:
             fwd = float(np.sign(pose.xy(Landmark.NOSE)[0] - ear[0]) or 1.0)
         lean = fwd * float(np.degrees(np.arctan2(sh[0] - hp[0], hp[1] - sh[1])))
@@ -366,7 +366,7 @@ class SittingAnalyzer(Analyzer[SittingParams]):
         if not seen(pose, leg, self.visibility_threshold, p.frame_margin):
             ev.checks["knees_not_90"] = "hip, knee or ankle out of view (e.g. behind a desk)"
             return
-        knee = float(joint_angle(hp, _xy(pose, side, "knee"), _xy(pose, side, "ankle")))
+        knee = float(joint_angle(hp, side_xy(pose, side, "knee"), side_xy(pose, side, "ankle")))
         ev.signals["knee_deg"] = knee
         ev.signals["knees_not_90"] = knee
         ev.checks["knees_not_90"] = bool(knee < p.knee_min_deg or knee > p.knee_max_deg)
@@ -378,7 +378,7 @@ class SittingAnalyzer(Analyzer[SittingParams]):
         if not (seen(pose, feet, p.feet_visibility, p.frame_margin) and feet_hidden_share == 0.0):
             ev.checks["feet_not_flat"] = "feet out of view (cropped or hidden)"
             return
-        heel, toe = _xy(pose, side, "heel"), _xy(pose, side, "foot_index")
+        heel, toe = side_xy(pose, side, "heel"), side_xy(pose, side, "foot_index")
         # heel-up tilt of the foot: positive when the heel is higher than the toe
         heel_up = float(np.degrees(np.arctan2(toe[1] - heel[1], abs(toe[0] - heel[0]))))
         ev.signals["heel_up_deg"] = heel_up
