@@ -204,7 +204,7 @@ def analyze_path(
 
 
 def analyze_video(
-    video: str | os.PathLike,
+    video: str | os.PathLike[str],
     options: AnalysisOptions,
     video_writer: VideoWriterFactory | None = None,
     on_progress: Callable[[int, int | None], None] | None = None,
@@ -225,7 +225,7 @@ def analyze_video(
     from formcheck.io.estimator import PoseEstimator
     from formcheck.io.video import VideoError, VideoFileSource, frames_within_budget
 
-    stage: Stage | None = None
+    stage: Stage[ScoreItem] | None = None
     writer: FrameWriter | None = None
     n = 0
     try:

@@ -19,6 +19,7 @@ workload needs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 
 from formcheck.batch.jobs import BatchError, ClipOptions, ClipOutcome, Job, score_one, short_error
 
@@ -27,7 +28,7 @@ INSTALL_HINT = "the dask backend needs Dask distributed: pip install 'formcheck[
 CONNECT_TIMEOUT_S = 20
 
 
-def _import_distributed():
+def _import_distributed() -> ModuleType:
     try:
         from dask import distributed
     except ImportError as exc:

@@ -11,9 +11,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from formcheck.core.errors import FormcheckError
+
+if TYPE_CHECKING:
+    from formcheck.analysis.pipeline import Analysis, AnalysisOptions
 
 
 class BatchError(FormcheckError):
@@ -42,7 +45,7 @@ class ClipOutcome:
     """What a worker sends back: the analyze document, or an error message."""
 
     clip: str
-    doc: dict | None = None
+    doc: dict[str, Any] | None = None
     error: str | None = None
     #: the clip's HTML report, when asked for (``--clip-reports``)
     html: str | None = None
@@ -58,7 +61,7 @@ class Backend(Protocol):
 
 # ---- one clip (runs in a worker) ------------------------------------------------------------
 
-def analysis_options(options: ClipOptions, exercise: str):
+def analysis_options(options: ClipOptions, exercise: str) -> AnalysisOptions:
     from formcheck.analysis.pipeline import AnalysisOptions, default_smoothing
     from formcheck.io.estimator import EstimatorOptions
 
@@ -70,14 +73,14 @@ def analysis_options(options: ClipOptions, exercise: str):
     )
 
 
-def analyze_clip(path: str | os.PathLike[str], options: ClipOptions):
+def analyze_clip(path: str | os.PathLike[str], options: ClipOptions) -> Analysis:
     """The :class:`pipeline.Analysis` of one clip, by the same path as ``formcheck analyze``."""
     from formcheck.analysis.pipeline import analyze_path
 
     return analyze_path(path, analysis_options(options, options.exercise))
 
 
-def clip_document(analysis, options: ClipOptions) -> dict:
+def clip_document(analysis: Analysis, options: ClipOptions) -> dict[str, Any]:
     """The JSON document ``formcheck analyze --json`` writes for this analysis."""
     from formcheck.analysis.pipeline import result_document
 

@@ -20,6 +20,7 @@ the full model keeps about one core busy) and ``dask`` (:mod:`formcheck.batch.da
 
 from __future__ import annotations
 
+import argparse
 import csv
 import glob
 import hashlib
@@ -28,7 +29,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
@@ -135,7 +136,7 @@ BASE_COLUMNS = [
 FAULT_PREFIX = "fault_s:"
 
 
-def row_from_doc(clip: str, doc: dict) -> dict[str, Any]:
+def row_from_doc(clip: str, doc: dict[str, Any]) -> dict[str, Any]:
     fs = form_score(doc)
     reps = doc.get("reps") or []
     holds = doc.get("holds") or []
@@ -201,7 +202,7 @@ def scores_csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def document_text(doc: dict) -> str:
+def document_text(doc: dict[str, Any]) -> str:
     """Exactly the bytes ``formcheck analyze --json`` writes."""
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"
 
@@ -210,7 +211,7 @@ def _state_path(out: Path, clip: str) -> Path:
     return out / STATE_DIR / f"{clip}.json"
 
 
-def _load_state(out: Path, job: Job, need_html: bool = False) -> dict | None:
+def _load_state(out: Path, job: Job, need_html: bool = False) -> dict[str, Any] | None:
     p = _state_path(out, job.clip)
     try:
         state = json.loads(p.read_text())
@@ -230,7 +231,7 @@ def _load_state(out: Path, job: Job, need_html: bool = False) -> dict | None:
     return row
 
 
-def _save_outcome(out: Path, job: Job, outcome: ClipOutcome, exercise: str) -> dict:
+def _save_outcome(out: Path, job: Job, outcome: ClipOutcome, exercise: str) -> dict[str, Any]:
     # the state first, the documents last: a clip counts as done (``_load_state``) only once
     # its JSON is there, so a stop between the writes re-scores it rather than lose its row
     if outcome.doc is not None:
@@ -248,13 +249,17 @@ def _save_outcome(out: Path, job: Job, outcome: ClipOutcome, exercise: str) -> d
 
 # ---- running ------------------------------------------------------------------------------
 
+#: what a pool runs for one job: (worker function, clip, path, options, clip_reports)
+WorkerCall = tuple[Callable[..., ClipOutcome], str, str, ClipOptions, bool]
+
+
 def plan_jobs(paths: list[Path], options: ClipOptions) -> list[Job]:
     model_hash = modelfile_sha256(options)
     return [Job(name, str(p), job_key(p, options, model_hash))
             for name, p in zip(clip_names(paths), paths)]
 
 
-def _run_pool(jobs: list[Job], workers: int, call: Callable[[Job], tuple],
+def _run_pool(jobs: list[Job], workers: int, call: Callable[[Job], WorkerCall],
               done: Callable[[Job, ClipOutcome], None]) -> list[Job]:
     """Run ``jobs`` in one pool; returns the jobs lost to a crashed worker (not ``done``)."""
     by_clip = {j.clip: j for j in jobs}
@@ -262,7 +267,10 @@ def _run_pool(jobs: list[Job], workers: int, call: Callable[[Job], tuple],
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                initializer=_worker_init)
     try:
-        futs = {pool.submit(*call(j)): j.clip for j in jobs}
+        futs: dict[Future[ClipOutcome], str] = {}
+        for j in jobs:
+            worker_fn, *args = call(j)
+            futs[pool.submit(worker_fn, *args)] = j.clip
         for fut in as_completed(futs):
             job = by_clip[futs[fut]]
             try:
@@ -308,7 +316,7 @@ def _run_local(jobs: list[Job], options: ClipOptions, workers: int,
     and every clip still in it; those clips are then run again one per process, so only the
     clip that crashes becomes an error row.
     """
-    def call(j: Job) -> tuple:
+    def call(j: Job) -> WorkerCall:
         return (worker, j.clip, j.path, options, clip_reports)
 
     lost = _run_pool(jobs, workers, call, done)
@@ -365,7 +373,7 @@ def _out_folder(out: str | os.PathLike[str]) -> Path:
 
 def run_batch(
     inputs: Iterable[str],
-    out: str | os.PathLike,
+    out: str | os.PathLike[str],
     options: ClipOptions,
     jobs: int = 1,
     backend: str = "local",
@@ -386,7 +394,7 @@ def run_batch(
     _check_out(Path(out), paths, clip_names(paths))
     out = _out_folder(out)
     summary = BatchSummary(out=out)
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, Any]] = {}
     todo: list[Job] = []
     for job in plan_jobs(paths, options):
         too_long = _name_too_long(out, job, options)
@@ -436,7 +444,8 @@ def run_batch(
     return summary
 
 
-def _recover_rows(out: Path, todo: list[Job], rows: dict[str, dict], clip_reports: bool) -> None:
+def _recover_rows(out: Path, todo: list[Job], rows: dict[str, dict[str, Any]],
+                  clip_reports: bool) -> None:
     """Rows of clips whose files were written when a stop cut their bookkeeping short."""
     for job in todo:
         if job.clip not in rows:
@@ -445,7 +454,7 @@ def _recover_rows(out: Path, todo: list[Job], rows: dict[str, dict], clip_report
                 rows[job.clip] = row
 
 
-def _name_too_long(out: Path, job: Job, options: ClipOptions) -> dict | None:
+def _name_too_long(out: Path, job: Job, options: ClipOptions) -> dict[str, Any] | None:
     """An error row when the clip's result files (``<clip>.json/.html``) cannot be named in
     ``out`` (the file system's name limit), else None."""
     limit = name_max(out)
@@ -485,7 +494,7 @@ def format_batch_summary(summary: BatchSummary) -> str:
 
 # ---- command line ------------------------------------------------------------------------------
 
-def add_batch_parser(sub) -> None:
+def add_batch_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``batch`` subcommand's arguments (``sub``: argparse subparsers)."""
     from formcheck.core.checks import EXERCISE_IDS
 
@@ -517,7 +526,7 @@ def add_batch_parser(sub) -> None:
                    help="explicit pose_landmarker .task file (overrides --model lookup)")
 
 
-def main_batch(args) -> int:
+def main_batch(args: argparse.Namespace) -> int:
     """``formcheck batch`` body: 0 when every clip scored, 1 when some clip is an error row."""
     if args.scheduler and args.backend != "dask":
         raise BatchError("--scheduler needs --backend dask")

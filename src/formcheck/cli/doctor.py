@@ -22,6 +22,7 @@ a WARN (e.g. little disk space left) does not fail. Nothing is downloaded or upl
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import socket
@@ -242,7 +243,7 @@ def check_model(model: str = "full", model_path: str | None = None, frames: int 
 # ---- disk ----------------------------------------------------------------------------------
 
 def check_disk(folder: str | os.PathLike[str] = ".",
-               usage: Callable[[str], tuple] = shutil.disk_usage) -> Verdict:
+               usage: Callable[[str], tuple[int, int, int]] = shutil.disk_usage) -> Verdict:
     folder = Path(folder).expanduser()
     probe = folder
     while not probe.exists() and probe != probe.parent:
@@ -293,7 +294,7 @@ def check_history(path: str | os.PathLike[str] | None = None) -> Verdict:
 
 # ---- all -----------------------------------------------------------------------------------
 
-def run_checks(args) -> Iterator[Verdict]:
+def run_checks(args: argparse.Namespace) -> Iterator[Verdict]:
     """The verdicts, one as each check finishes."""
     skip = set(args.skip or ())
     for name in CHECKS:
@@ -315,7 +316,7 @@ def run_checks(args) -> Iterator[Verdict]:
         yield v
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     d = sub.add_parser(
         "doctor", help="check camera, display, voice, model, disk and history",
         description="Check what a live session needs: the camera delivers frames, a display "
@@ -335,7 +336,7 @@ def add_parser(sub) -> None:
                    help="leave out a check you do not need (repeatable): " + ", ".join(CHECKS))
 
 
-def main_doctor(args) -> int:
+def main_doctor(args: argparse.Namespace) -> int:
     print("formcheck doctor")
     verdicts = []
     for v in run_checks(args):

@@ -12,8 +12,11 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from formcheck import __version__
 from formcheck.core.checks import DISCLAIMER, EXERCISE_IDS
@@ -25,6 +28,11 @@ from formcheck.io.outputs import (
     check_output_file,
     write_atomic,
 )
+
+if TYPE_CHECKING:
+    from formcheck.analysis.pipeline import AnalysisOptions
+    from formcheck.io.assets import FetchReport
+    from formcheck.io.estimator import EstimatorOptions
 
 EXIT_USAGE = 2
 
@@ -56,7 +64,7 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
                    help="run the pose model on about this many frames per second of video")
 
 
-def estimator_options(args):
+def estimator_options(args: argparse.Namespace) -> EstimatorOptions:
     """EstimatorOptions from --model, --model-path, --track, --full-rate and --model-fps."""
     from dataclasses import replace
 
@@ -156,7 +164,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _progress(enabled: bool, desc: str):
+def _progress(enabled: bool, desc: str
+              ) -> tuple[Any, Callable[[int, int | None], None] | None]:
+    """(tqdm bar, progress callback), both None when no bar is shown (tqdm has no type
+    information: the bar is Any)."""
     if not enabled or not sys.stderr.isatty():
         return None, None
     from tqdm import tqdm
@@ -172,7 +183,7 @@ def _progress(enabled: bool, desc: str):
     return bar, update
 
 
-def cmd_analyze(args) -> int:
+def cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.analysis.pipeline import AnalysisOptions, default_smoothing
 
     video = check_local_file(args.video)
@@ -200,7 +211,7 @@ MIN_FRAMES = 2
 OUTPUT_SUFFIXES = {"--out-video": (".mp4",), "--report": (".html", ".htm")}
 
 
-def _analyze_and_write(args, video: Path, opts) -> int:
+def _analyze_and_write(args: argparse.Namespace, video: Path, opts: AnalysisOptions) -> int:
     from formcheck.analysis.pipeline import analyze_path, result_document
 
     bar, update = _progress(not args.quiet, video.name)
@@ -234,7 +245,7 @@ def _analyze_and_write(args, video: Path, opts) -> int:
     return 0
 
 
-def format_summary(doc: dict) -> str:
+def format_summary(doc: dict[str, Any]) -> str:
     lines = [f"{doc['source']}: {doc['exercise']}"
              + (f" ({doc['variant']})" if doc.get("variant") else "")
              + f", {doc['duration_s']:.1f} s, person found in {doc['coverage']:.0%} of frames"]
@@ -254,13 +265,13 @@ def format_summary(doc: dict) -> str:
     return "\n".join(lines)
 
 
-def cmd_batch(args) -> int:
+def cmd_batch(args: argparse.Namespace) -> int:
     from formcheck.batch.runner import main_batch
 
     return main_batch(args)
 
 
-def cmd_evaluate(args) -> int:
+def cmd_evaluate(args: argparse.Namespace) -> int:
     from formcheck.analysis.evaluate import main_evaluate
     from formcheck.analysis.labels import LabelsError
 
@@ -275,7 +286,7 @@ def cmd_evaluate(args) -> int:
         raise UserError(str(exc)) from None
 
 
-def cmd_models(args) -> int:
+def cmd_models(args: argparse.Namespace) -> int:
     from formcheck.io.model_download import resolve_model
     from formcheck.io.models import VARIANTS, model_filename, search_dirs
 
@@ -300,7 +311,7 @@ def cmd_models(args) -> int:
     return 0
 
 
-def cmd_fetch(args) -> int:
+def cmd_fetch(args: argparse.Namespace) -> int:
     from formcheck.io.assets import fetch
 
     folders = [name for name, on in (("models", args.models), ("sample_videos", args.samples))
@@ -310,7 +321,7 @@ def cmd_fetch(args) -> int:
         raise UserError(f"--shared {args.shared}: no such folder")
     failed = 0
 
-    def report(r) -> None:
+    def report(r: FetchReport) -> None:
         nonlocal failed
         failed += not r.ok
         print(f"  {r.file:<30} {r.how}" + (f": {r.detail}" if r.detail else ""),
@@ -326,25 +337,25 @@ def cmd_fetch(args) -> int:
     return 0
 
 
-def cmd_live(args) -> int:
+def cmd_live(args: argparse.Namespace) -> int:
     from formcheck.coach.live import main_live
 
     return main_live(args)
 
 
-def cmd_routine(args) -> int:
+def cmd_routine(args: argparse.Namespace) -> int:
     from formcheck.coach.routine import main_routine
 
     return main_routine(args)
 
 
-def cmd_history(args) -> int:
+def cmd_history(args: argparse.Namespace) -> int:
     from formcheck.coach.history import main_history
 
     return main_history(args)
 
 
-def cmd_doctor(args) -> int:
+def cmd_doctor(args: argparse.Namespace) -> int:
     from formcheck.cli.doctor import main_doctor
 
     return main_doctor(args)
@@ -361,7 +372,7 @@ class Terminated(KeyboardInterrupt):
     workers stopped, temporary files removed, finished results kept."""
 
 
-def _raise_terminated(signum, frame) -> None:
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -142,7 +142,7 @@ class FrameGrabber:
     camera that disconnects; ``finished`` when the source has ended either way.
     """
 
-    def __init__(self, source, clock: SessionClock, name: str = ""):
+    def __init__(self, source: Iterable[Frame], clock: SessionClock, name: str = ""):
         self.source = source
         self.clock = clock
         self.name = name

@@ -16,6 +16,7 @@ A record (schema 1)::
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -24,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from formcheck.core.checks import EXERCISE_IDS, EXERCISE_NAMES
 from formcheck.core.errors import FormcheckError
@@ -46,7 +48,7 @@ def history_path(override: str | os.PathLike[str] | None = None) -> Path:
     return Path(base).expanduser() / "formcheck" / "history.jsonl"
 
 
-def exercise_entry(res: ExerciseResult) -> dict:
+def exercise_entry(res: ExerciseResult) -> dict[str, Any]:
     """What the history keeps of one exercise's result (no landmarks, no images)."""
     faults: dict[str, int] = {}
     for f in res.faults:
@@ -76,7 +78,7 @@ def exercise_entry(res: ExerciseResult) -> dict:
 
 def session_record(results: Iterable[ExerciseResult], *, mode: str, source: str,
                    started: datetime, end_reason: str,
-                   ended: datetime | None = None) -> dict:
+                   ended: datetime | None = None) -> dict[str, Any]:
     ended = ended or datetime.now(UTC)
     return {
         "schema": SCHEMA,
@@ -89,7 +91,7 @@ def session_record(results: Iterable[ExerciseResult], *, mode: str, source: str,
     }
 
 
-def append_session(record: dict, path: str | os.PathLike[str] | None = None) -> Path:
+def append_session(record: dict[str, Any], path: str | os.PathLike[str] | None = None) -> Path:
     """Append one record as a single JSON line (one write + fsync, so a crash cannot leave
     half a line in the middle of the file)."""
     p = history_path(path)
@@ -106,7 +108,7 @@ def append_session(record: dict, path: str | os.PathLike[str] | None = None) -> 
 
 @dataclass
 class History:
-    records: list[dict] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
     #: lines that were not valid records (skipped, counted so the report can say so)
     bad_lines: int = 0
     #: exercise entries of valid records left out for wrong types (the rest of the record kept)
@@ -153,18 +155,18 @@ class HistoryError(FormcheckError):
     """The history file cannot be read at all (the message is user-facing)."""
 
 
-def session_start(rec: dict) -> datetime:
+def session_start(rec: dict[str, Any]) -> datetime:
     """The record's start time, timezone-aware (a time written without a zone is taken as
     this computer's local time)."""
     started = datetime.fromisoformat(rec["started"])
     return started if started.tzinfo is not None else started.astimezone()
 
 
-def _number(v) -> bool:
+def _number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and v == v and v >= 0
 
 
-def valid_record(rec) -> bool:
+def valid_record(rec: object) -> bool:
     """Whether ``rec`` has the shape of a schema-1 record (wrong types are a bad record, not
     a crash later): a start time that parses, and a list of exercises."""
     if not isinstance(rec, dict) or not isinstance(rec.get("started"), str):
@@ -176,7 +178,7 @@ def valid_record(rec) -> bool:
     return isinstance(rec.get("exercises"), list)
 
 
-def valid_entry(ex) -> bool:
+def valid_entry(ex: object) -> bool:
     """Whether one exercise entry has an id, numeric counts and numeric fault counts."""
     if not isinstance(ex, dict) or not isinstance(ex.get("exercise"), str):
         return False
@@ -279,7 +281,7 @@ def format_progress(history: History, exercise: str | None = None,
     return "\n".join(lines)
 
 
-def main_history(args) -> int:
+def main_history(args: argparse.Namespace) -> int:
     """`formcheck history [--file F] [--exercise ID] [--days N] [--json]`."""
     path = history_path(getattr(args, "file", None))
     try:

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
 
 from formcheck.coach.capture import Captured, FrameGrabber, LatestFrame
+
+if TYPE_CHECKING:
+    from formcheck.io.estimator import Detection
+
+
+class Estimator(Protocol):
+    """What the worker needs of :class:`~formcheck.io.estimator.PoseEstimator`."""
+
+    def detect(self, rgb: NDArray[np.uint8], timestamp_ms: float) -> Detection: ...
 
 
 class InferenceWorker:
@@ -19,12 +31,12 @@ class InferenceWorker:
     ``skip`` set (paused, stopping) passes frames through without running the model.
     """
 
-    def __init__(self, estimator, grabber: FrameGrabber, model_ms: list[float]):
+    def __init__(self, estimator: Estimator, grabber: FrameGrabber, model_ms: list[float]):
         self.estimator = estimator
         self.grabber = grabber
         self.model_ms = model_ms
         #: (frame, detection or None when skipped)
-        self.results: LatestFrame[tuple[Captured, Any]] = LatestFrame()
+        self.results: LatestFrame[tuple[Captured, Detection | None]] = LatestFrame()
         self.skip = threading.Event()
         self.finished = threading.Event()
         self.error: BaseException | None = None

@@ -28,9 +28,11 @@ scripted one). ``imshow`` and key handling live only in :mod:`formcheck.coach.wi
 
 from __future__ import annotations
 
+import argparse
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TextIO
 
 # capture first: it loads OpenCV before anything can load PyAV (see formcheck.coach.capture)
 from formcheck.coach.capture import FrameGrabber, SessionClock, open_camera
@@ -46,6 +48,11 @@ from formcheck.core.checks import (
 )
 from formcheck.core.results import ExerciseResult
 from formcheck.io.video import VideoError, VideoInfo
+
+if TYPE_CHECKING:
+    from formcheck.coach.capture import PacedFileSource
+    from formcheck.coach.voice import Voice
+    from formcheck.io.video import CameraSource
 
 # ---- the `formcheck live` command ---------------------------------------------------------------
 
@@ -97,7 +104,8 @@ def format_live_summary(res: ExerciseResult, end_reason: str, stats: LiveStats) 
     return "\n".join(lines)
 
 
-def result_json(outcome: SessionOutcome, source: str, info: VideoInfo | None, model: str) -> dict:
+def result_json(outcome: SessionOutcome, source: str, info: VideoInfo | None,
+                model: str) -> dict[str, Any]:
     from formcheck.analysis.pipeline import Analysis, result_document
 
     analysis = Analysis(outcome.result, [], source, info.fps if info else 0.0,
@@ -108,7 +116,7 @@ def result_json(outcome: SessionOutcome, source: str, info: VideoInfo | None, mo
     })
 
 
-def run_live(opts: LiveOptions, out=sys.stdout) -> int:
+def run_live(opts: LiveOptions, out: TextIO = sys.stdout) -> int:
     """The `formcheck live` command. Returns the exit status."""
     from formcheck.analysis.pipeline import FrameProcessor, default_smoothing
     from formcheck.coach.session_files import check_session_outputs
@@ -176,7 +184,8 @@ def run_live(opts: LiveOptions, out=sys.stdout) -> int:
     return 1 if outcome.end_reason == "camera_lost" else 0
 
 
-def release_session(grabber, source, display, voice, pain_stop: bool) -> None:
+def release_session(grabber: FrameGrabber | None, source: CameraSource | PacedFileSource,
+                    display: CvWindow | None, voice: Voice | None, pain_stop: bool) -> None:
     """Stop capture, close the window and let the voice finish (longer after a pain stop, so
     the stop advice is heard), whatever ended the session."""
     if grabber is not None:
@@ -191,7 +200,7 @@ def release_session(grabber, source, display, voice, pain_stop: bool) -> None:
 
 
 def save_outcome(outcome: SessionOutcome, opts: LiveOptions, desc: str, info: VideoInfo | None,
-                 started: datetime, out=sys.stdout) -> bool:
+                 started: datetime, out: TextIO = sys.stdout) -> bool:
     """Print the summary, write the result JSON (--json) and append to the history; also
     (above all) when the camera went away mid-set. What cannot be written where asked is saved
     elsewhere (and said where); returns False then."""
@@ -218,11 +227,11 @@ def save_outcome(outcome: SessionOutcome, opts: LiveOptions, desc: str, info: Vi
 # ---- command line -------------------------------------------------------------------------------
 
 
-def add_parsers(sub) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The `live`, `routine` and `history` subcommands (called by cli.build_parser)."""
     from formcheck.core.checks import EXERCISE_IDS
 
-    def camera_args(p):
+    def camera_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--camera", default="0", metavar="INDEX|FILE",
                        help="camera index (default 0), or a video file played as if it were "
                        "a camera (real time, frames dropped when the model is slower)")
@@ -274,7 +283,7 @@ def add_parsers(sub) -> None:
                     "charts over days and weeks (e.g. progress.html) and print its link")
 
 
-def main_live(args) -> int:
+def main_live(args: argparse.Namespace) -> int:
     opts = LiveOptions(
         exercise=args.exercise, camera=str(args.camera), model=args.model,
         model_path=args.model_path, voice=not args.no_voice, record=args.record,

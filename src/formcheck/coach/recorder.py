@@ -31,7 +31,7 @@ class Recorder:
         self.frames = 0  # frames written to the file (repeats included)
         self.skipped = 0
         self._queued = 0  # frames accounted for (written or queued)
-        self._q: queue.Queue = queue.Queue(maxsize=queue_frames)
+        self._q: queue.Queue[tuple[NDArray[np.uint8], int] | None] = queue.Queue(maxsize=queue_frames)
         self._writer: VideoWriter | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="formcheck-record", daemon=True)

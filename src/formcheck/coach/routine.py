@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from formcheck.coach.capture import FrameGrabber
 from formcheck.coach.live import format_live_summary
@@ -27,10 +27,15 @@ from formcheck.core.checks import DISCLAIMER, EXERCISE_NAMES, START_POSITION_CUE
 from formcheck.core.results import FrameFeedback
 
 if TYPE_CHECKING:
+    import argparse
+
+    from formcheck.coach.inference import Estimator
     from formcheck.coach.voice import VoiceCoach
+    from formcheck.coach.window import Display
+    from formcheck.exercises.families.base import Analyzer
 
 
-def target_met(step: RoutineStep, analyzer, fb: FrameFeedback) -> bool:
+def target_met(step: RoutineStep, analyzer: Analyzer[Any], fb: FrameFeedback) -> bool:
     """Whether ``step``'s target is reached, from the analyzer's reps/holds and this frame."""
     if step.reps is not None:
         return len(analyzer.reps) >= step.reps
@@ -55,8 +60,8 @@ class RoutineRun:
     message: str | None = None
 
 
-def rest(grabber: FrameGrabber, display, seconds: float, next_step: RoutineStep,
-         coach=None) -> str | None:
+def rest(grabber: FrameGrabber, display: Display, seconds: float, next_step: RoutineStep,
+         coach: VoiceCoach | None = None) -> str | None:
     """The rest screen between exercises: the camera picture, a countdown and what comes
     next (where to put the camera). Returns "quit", "pain", "ended" or None (rest over)."""
     from formcheck.render.overlay import HudState, LiveAnnotator
@@ -95,8 +100,8 @@ def rest(grabber: FrameGrabber, display, seconds: float, next_step: RoutineStep,
 def run_steps(
     steps: tuple[RoutineStep, ...] | list[RoutineStep],
     grabber: FrameGrabber,
-    estimator,
-    display,
+    estimator: Estimator,
+    display: Display,
     processor_factory: Callable[[str], Processor],
     coach_factory: Callable[[], VoiceCoach | None] = lambda: None,
     rest_s: float = 20.0,
@@ -147,7 +152,7 @@ def format_routine_summary(run: RoutineRun) -> str:
     return "\n".join(lines)
 
 
-def main_routine(args) -> int:
+def main_routine(args: argparse.Namespace) -> int:
     """`formcheck routine`."""
     from formcheck.analysis.pipeline import FrameProcessor, default_smoothing
     from formcheck.coach.capture import SessionClock, open_camera

@@ -9,13 +9,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.coach.capture import Captured, FrameGrabber, PacedFileSource
-from formcheck.coach.inference import InferenceWorker
+from formcheck.coach.inference import Estimator, InferenceWorker
 from formcheck.coach.setup_screen import CAMERA_SETUP, setup_checks
 from formcheck.coach.window import KEY_ESC, KEY_NEXT, KEY_PAIN, KEY_PAUSE, KEY_QUIT, Display
 from formcheck.core.checks import (
@@ -25,6 +25,12 @@ from formcheck.core.checks import (
 )
 from formcheck.core.pose import Pose
 from formcheck.core.results import ExerciseResult, FrameFeedback
+
+if TYPE_CHECKING:
+    from formcheck.coach.recorder import Recorder
+    from formcheck.coach.voice import VoiceCoach
+    from formcheck.io.estimator import Detection
+    from formcheck.render.overlay import LiveAnnotator
 
 
 @dataclass(frozen=True)
@@ -45,10 +51,6 @@ class LiveParams:
 
 
 # ---- the session loop -------------------------------------------------------------------------
-
-
-class Estimator(Protocol):
-    def detect(self, rgb: NDArray[np.uint8], timestamp_ms: float): ...
 
 
 class Processor(Protocol):
@@ -82,7 +84,7 @@ class LiveStats:
         span = self.display_t[-1] - self.display_t[0]
         return (len(self.display_t) - 1) / span if span > 0 else 0.0
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         lat = np.array(self.latency_ms) if self.latency_ms else np.array([np.nan])
         mod = np.array(self.model_ms) if self.model_ms else np.array([np.nan])
         return {
@@ -150,13 +152,13 @@ class LiveSession:
         estimator: Estimator,
         display: Display,
         processor_factory: Callable[[], Processor],
-        coach=None,
-        recorder=None,
+        coach: VoiceCoach | None = None,
+        recorder: Recorder | None = None,
         params: LiveParams = LiveParams(),
         setup: bool = True,
         max_seconds: float | None = None,
-        annotator=None,
-    ):
+        annotator: LiveAnnotator | None = None,
+    ) -> None:
         from formcheck.render.overlay import HudState, LiveAnnotator
 
         self.step = step
@@ -229,7 +231,7 @@ class LiveSession:
             return True, None
         return False, self._key(key, s.paused)
 
-    def _frame(self, cap: Captured, det, worker: InferenceWorker,
+    def _frame(self, cap: Captured, det: Detection | None, worker: InferenceWorker,
                s: _LoopState) -> tuple[bool, str | None]:
         """One captured frame (with its detection): analyse, draw, show, record."""
         grabber = worker.grabber

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TextIO
 
 from formcheck.io.inputs import check_local_file
 from formcheck.io.outputs import OutputError, check_distinct, check_output_file, write_atomic
@@ -60,7 +61,7 @@ def fallback_dir() -> Path:
     return Path.cwd()
 
 
-def _save_elsewhere(text: str, kind: str, failed: str, err=None) -> Path | None:
+def _save_elsewhere(text: str, kind: str, failed: str, err: TextIO | None = None) -> Path | None:
     err = err or sys.stderr
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = fallback_dir() / f"formcheck-{kind}-{stamp}-{os.getpid()}.json"
@@ -73,7 +74,7 @@ def _save_elsewhere(text: str, kind: str, failed: str, err=None) -> Path | None:
     return target
 
 
-def save_json(path: str | os.PathLike[str], doc: dict, err=None) -> bool:
+def save_json(path: str | os.PathLike[str], doc: dict[str, Any], err: TextIO | None = None) -> bool:
     """Write ``doc`` to ``path`` atomically; on failure save it elsewhere and say where."""
     text = json.dumps(doc, indent=2) + "\n"
     try:
@@ -84,7 +85,8 @@ def save_json(path: str | os.PathLike[str], doc: dict, err=None) -> bool:
         return False
 
 
-def save_history(record: dict, history: str | None, out=None, err=None) -> bool:
+def save_history(record: dict[str, Any], history: str | None, out: TextIO | None = None,
+                 err: TextIO | None = None) -> bool:
     """Append ``record`` to the history; on failure save it elsewhere and say where."""
     from formcheck.coach.history import append_session, history_path
 

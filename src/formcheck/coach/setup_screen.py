@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from formcheck.core.catalogue import CATALOGUE
 from formcheck.core.pose import Pose
 from formcheck.core.view import classify_view
+from formcheck.exercises.families.base import Analyzer
 
 #: exercise -> (views accepted at setup, where to put the camera), from each exercise's spec
 #: (formcheck.core.catalogue; the spec's "Camera:" line)
@@ -14,7 +17,7 @@ CAMERA_SETUP: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def setup_checks(pose: Pose | None, analyzer, expected_views: tuple[str, ...]
+def setup_checks(pose: Pose | None, analyzer: Analyzer[Any], expected_views: tuple[str, ...]
                  ) -> tuple[tuple[str, bool], ...]:
     """(label, satisfied) items of the setup screen for one pose: a person in view, the
     landmarks ``analyzer`` needs visible, and one of ``expected_views``."""

@@ -50,6 +50,7 @@ from formcheck.exercises.families.quadruped import (
     FloorContext,
     FloorParams,
     FloorTracker,
+    Point,
     elevation_deg,
     finite,
     other,
@@ -629,7 +630,7 @@ def _nz(v: float) -> float:
     return v if math.isfinite(v) else -math.inf
 
 
-def _line_tilt(a, b, floor: float) -> float:
+def _line_tilt(a: Point, b: Point, floor: float) -> float:
     """Unsigned angle (deg, 0-90) of the line a-b against the floor line."""
     if not finite(a, b):
         return math.nan

@@ -123,7 +123,7 @@ def download_model(
 
 def download_file(
     url: str,
-    dest: str | os.PathLike,
+    dest: str | os.PathLike[str],
     *,
     sha256: str | None = None,
     progress: bool = True,
