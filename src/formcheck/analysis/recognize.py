@@ -39,6 +39,7 @@ Numbers come from the labelled sample clips (medians per clip, quoted next to ea
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -251,7 +252,7 @@ class Recognizer:
         return _decide(self.feats, self.labels, self.params)
 
 
-def recognize_poses(poses, params: RecognizeParams = RecognizeParams()) -> Recognition:
+def recognize_poses(poses: Iterable[Pose | None], params: RecognizeParams = RecognizeParams()) -> Recognition:
     """Recognise the activity from an iterable of poses (None entries are skipped)."""
     rec = Recognizer(params)
     for pose in poses:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -306,7 +307,7 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
         """Hands ahead of the legs (toes or knee, whichever is further forward), in forearm
         lengths; None when the hands are not low (above the hips) or not visible."""
         p = self.params
-        lm = lambda name: side_landmark(side, name)
+        lm = partial(side_landmark, side)
         vt = self.visibility_threshold
         if not seen(pose, [lm("wrist"), lm("elbow")], vt):
             return None

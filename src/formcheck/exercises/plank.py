@@ -320,8 +320,8 @@ class PlankAnalyzer(FloorAnalyzer[PlankParams]):
         else:
             ev.checks["head_dropped"] = "the head is out of view"
 
-    def _piked(self, pose: Pose, side: str, front, hp, an, knee_angle: float, floor: float,
-               up, trunk: float) -> bool:
+    def _piked(self, pose: Pose, side: str, front: Point, hp: Point, an: Point, knee_angle: float,
+               floor: float, up: Point, trunk: float) -> bool:
         """The pike branch of the in-position test (see PlankParams): a full plank with the
         hips high - straight legs on the toes, sloping down from the hip, the forearms/hands
         on the floor well in front of the feet."""
@@ -394,7 +394,7 @@ class PlankAnalyzer(FloorAnalyzer[PlankParams]):
         return self.timer.current_good_s, self.params.hold_max_s, self.phase
 
 
-def bend_deg(sh, hp, end, up) -> float:
+def bend_deg(sh: Point, hp: Point, end: Point, up: Point) -> float:
     """Signed bend at the hip (deg): 180 minus the angle shoulder-hip-``end``, positive when
     the hip lies on the ``up`` side of the shoulder-``end`` line (the same definition as
     :func:`formcheck.geometry.deviation_from_line_deg`, in scalar math)."""
@@ -409,7 +409,7 @@ def bend_deg(sh, hp, end, up) -> float:
     return bend if off >= 0 else -bend
 
 
-def _line_deg(a, b, max_tilt: float) -> float:
+def _line_deg(a: Point, b: Point, max_tilt: float) -> float:
     """Direction of the line a-b (deg, folded to [-90, 90)), clamped to +-max_tilt; 0 if a
     point is missing."""
     if not finite(a, b) or dist(a, b) < 1e-6:

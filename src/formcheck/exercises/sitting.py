@@ -38,6 +38,7 @@ with no posture fault), ``breaks`` (breaks taken), ``longest_sitting_s``, ``inte
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -46,6 +47,7 @@ from numpy.typing import NDArray
 
 from formcheck.core.geometry import joint_angle
 from formcheck.core.pose import Landmark, Pose, side_landmark
+from formcheck.core.results import FrameFeedback
 from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
 from formcheck.exercises.families.base import Analyzer, FrameEval, WindowedShare
 
@@ -164,7 +166,7 @@ def in_frame(pose: Pose, lm: int, margin: float = 0.0) -> bool:
     )
 
 
-def seen(pose: Pose, lms, threshold: float = 0.5, margin: float = 0.0) -> bool:
+def seen(pose: Pose, lms: Sequence[int], threshold: float = 0.5, margin: float = 0.0) -> bool:
     """Visible (MediaPipe visibility) and inside the frame: MediaPipe guesses cropped limbs
     with a high visibility, so both are needed."""
     return pose.visible(lms, threshold) and all(in_frame(pose, lm, margin) for lm in lms)
@@ -243,7 +245,7 @@ class SittingAnalyzer(Analyzer[SittingParams]):
     def cue_after_for(self, check: str) -> float | None:
         return self.params.persist_s if check in POSTURE_CHECKS else None
 
-    def update(self, pose: Pose | None, t_ms: float | None = None):
+    def update(self, pose: Pose | None, t_ms: float | None = None) -> FrameFeedback:
         self._pose_present = pose is not None
         return super().update(pose, t_ms)
 
