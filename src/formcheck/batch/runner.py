@@ -395,25 +395,8 @@ def run_batch(
     out = _out_folder(out)
     summary = BatchSummary(out=out)
     rows: dict[str, dict[str, Any]] = {}
-    todo: list[Job] = []
-    for job in plan_jobs(paths, options):
-        too_long = _name_too_long(out, job, options)
-        if too_long is not None:  # its result files cannot be named: an error row
-            rows[job.clip] = too_long
-            summary.scored.append(job.clip)
-            continue
-        row = _load_state(out, job, need_html=clip_reports)
-        if row is not None:
-            rows[job.clip] = row
-            summary.skipped.append(job.clip)
-        else:
-            todo.append(job)
-
-    bar = None
-    if progress and todo:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(todo), desc="clips", unit="clip", file=sys.stderr)
+    todo = _plan(out, paths, options, clip_reports, summary, rows)
+    bar = _progress_bar(len(todo)) if progress and todo else None
 
     def done(job: Job, outcome: ClipOutcome) -> None:
         rows[job.clip] = _save_outcome(out, job, outcome, options.exercise)
@@ -437,15 +420,46 @@ def run_batch(
     summary.scored.sort()
     summary.skipped.sort()
     if report:
-        from formcheck.render.report import write_batch_report
-
-        linked = {r["clip"] for r in summary.rows if os.path.isfile(out / f"{r['clip']}.html")}
-        write_batch_report(out / "report.html", summary.rows, linked)
+        _write_report(out, summary)
     return summary
 
 
-def _recover_rows(out: Path, todo: list[Job], rows: dict[str, dict[str, Any]],
-                  clip_reports: bool) -> None:
+def _plan(out: Path, paths: list[Path], options: ClipOptions, clip_reports: bool,
+          summary: BatchSummary, rows: dict[str, dict[str, Any]]) -> list[Job]:
+    """The jobs still to score. A clip already scored (its state file) is a skipped row, a
+    clip whose result files cannot be named an error row."""
+    todo: list[Job] = []
+    for job in plan_jobs(paths, options):
+        too_long = _name_too_long(out, job, options)
+        if too_long is not None:  # its result files cannot be named: an error row
+            rows[job.clip] = too_long
+            summary.scored.append(job.clip)
+            continue
+        row = _load_state(out, job, need_html=clip_reports)
+        if row is not None:
+            rows[job.clip] = row
+            summary.skipped.append(job.clip)
+        else:
+            todo.append(job)
+    return todo
+
+
+def _progress_bar(total: int) -> Any:
+    """A tqdm bar over ``total`` clips on stderr."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="clips", unit="clip", file=sys.stderr)
+
+
+def _write_report(out: Path, summary: BatchSummary) -> None:
+    """``out/report.html``: every clip's row, linked to its own report where there is one."""
+    from formcheck.render.report import write_batch_report
+
+    linked = {r["clip"] for r in summary.rows if os.path.isfile(out / f"{r['clip']}.html")}
+    write_batch_report(out / "report.html", summary.rows, linked)
+
+
+def _recover_rows(out: Path, todo: list[Job], rows: dict[str, dict[str, Any]], clip_reports: bool) -> None:
     """Rows of clips whose files were written when a stop cut their bookkeeping short."""
     for job in todo:
         if job.clip not in rows:

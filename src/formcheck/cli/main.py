@@ -94,6 +94,28 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    _add_analyze_parser(sub)
+    _add_evaluate_parser(sub)
+    _add_models_parser(sub)
+    _add_fetch_parser(sub)
+    if only in (None, "batch"):
+        from formcheck.batch.runner import add_batch_parser
+
+        add_batch_parser(sub)
+    if only in (None, "live", "routine", "history"):
+        # imports OpenCV (and the live module): not worth it for `analyze` or `evaluate`
+        from formcheck.coach.live import add_parsers as add_live_parsers
+
+        add_live_parsers(sub)  # live, routine, history
+    if only in (None, "doctor"):
+        from formcheck.cli.doctor import add_parser as add_doctor_parser
+
+        add_doctor_parser(sub)
+    return parser
+
+
+def _add_analyze_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``formcheck analyze``: one recorded video."""
     a = sub.add_parser("analyze", help="analyse a recorded video",
                        description="Analyse a recorded video: reps, holds and form faults.")
     a.add_argument("video", help="video file (mp4, mov, avi, ...)")
@@ -108,6 +130,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     a.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
     _add_model_args(a)
 
+
+def _add_evaluate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``formcheck evaluate``: agreement with labelled clips."""
     e = sub.add_parser("evaluate", help="measure agreement with labelled clips",
                        description="Run every clip in a labels.toml and compare reps and "
                        "faults with the labels. Exit status 1 when below the thresholds.")
@@ -131,11 +156,17 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     _add_model_args(e)
     _add_rate_args(e)
 
+
+def _add_models_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``formcheck models``: the pose models."""
     m = sub.add_parser("models", help="list pose models and where they are found",
                        description="List the pose models, where each is found, or fetch one.")
     m.add_argument("--fetch", choices=["lite", "full", "heavy"], help="download this model into "
                    "the user cache if it is not found anywhere")
 
+
+def _add_fetch_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``formcheck fetch``: models/ and sample_videos/ from their manifests."""
     f = sub.add_parser("fetch", help="fill models/ and sample_videos/ from their manifests",
                        description="Fill the project's models/ and sample_videos/ folders as "
                        "their MANIFEST.tsv lists: copied (SHA-256 checked) from ../shared or "
@@ -148,20 +179,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     f.add_argument("--no-download", action="store_true", help="copy only; never download")
     f.add_argument("--force", action="store_true",
                    help="replace files whose SHA-256 differs from the manifest")
-    if only in (None, "batch"):
-        from formcheck.batch.runner import add_batch_parser
-
-        add_batch_parser(sub)
-    if only in (None, "live", "routine", "history"):
-        # imports OpenCV (and the live module): not worth it for `analyze` or `evaluate`
-        from formcheck.coach.live import add_parsers as add_live_parsers
-
-        add_live_parsers(sub)  # live, routine, history
-    if only in (None, "doctor"):
-        from formcheck.cli.doctor import add_parser as add_doctor_parser
-
-        add_doctor_parser(sub)
-    return parser
 
 
 def _progress(enabled: bool, desc: str

@@ -51,7 +51,8 @@ from formcheck.io.video import VideoError, VideoInfo
 
 if TYPE_CHECKING:
     from formcheck.coach.capture import PacedFileSource
-    from formcheck.coach.voice import Voice
+    from formcheck.coach.voice import Voice, VoiceCoach
+    from formcheck.io.estimator import EstimatorOptions, PoseEstimator
     from formcheck.io.video import CameraSource
 
 # ---- the `formcheck live` command ---------------------------------------------------------------
@@ -118,7 +119,6 @@ def result_json(outcome: SessionOutcome, source: str, info: VideoInfo | None,
 
 def run_live(opts: LiveOptions, out: TextIO = sys.stdout) -> int:
     """The `formcheck live` command. Returns the exit status."""
-    from formcheck.analysis.pipeline import FrameProcessor, default_smoothing
     from formcheck.coach.session_files import check_session_outputs
     from formcheck.coach.voice import VoiceCoach, make_voice
     from formcheck.io.estimator import EstimatorOptions, PoseEstimator
@@ -130,12 +130,7 @@ def run_live(opts: LiveOptions, out: TextIO = sys.stdout) -> int:
     print(DISCLAIMER, file=out)
     started = datetime.now(UTC)
     voice = make_voice(opts.voice)  # before the camera: a missing espeak-ng leaves nothing open
-    try:
-        source, desc = open_camera(opts.camera)
-    except VideoError:
-        if voice is not None:
-            voice.close()
-        raise
+    source, desc = _open_camera(opts.camera, voice)
     coach = VoiceCoach(voice) if voice is not None else None
     display = None
     recorder = Recorder(opts.record, source.info.fps) if opts.record else None
@@ -151,15 +146,7 @@ def run_live(opts: LiveOptions, out: TextIO = sys.stdout) -> int:
             if hasattr(source, "__enter__"):
                 source.__enter__()
             grabber = FrameGrabber(source, clock, desc).start()
-            from formcheck.coach.programme import step_for
-
-            prog = step_for(opts.exercise)
-            session = LiveSession(
-                StepSpec(opts.exercise, prog.target_text if prog else ""), est, display,
-                lambda: FrameProcessor(opts.exercise, default_smoothing(est_opts)),
-                coach=coach, recorder=recorder,
-                params=opts.params, setup=opts.setup, max_seconds=opts.max_seconds,
-            )
+            session = _live_session(opts, est, est_opts, display, coach, recorder)
             if coach is not None:
                 coach.say(START_POSITION_CUES[opts.exercise])
             outcome = session.run(grabber)
@@ -182,6 +169,33 @@ def run_live(opts: LiveOptions, out: TextIO = sys.stdout) -> int:
     if not saved:
         return 2
     return 1 if outcome.end_reason == "camera_lost" else 0
+
+
+def _open_camera(camera: str,
+                 voice: Voice | None) -> tuple[CameraSource | PacedFileSource, str]:
+    """:func:`open_camera`; the voice is closed when the camera cannot be opened."""
+    try:
+        return open_camera(camera)
+    except VideoError:
+        if voice is not None:
+            voice.close()
+        raise
+
+
+def _live_session(opts: LiveOptions, est: PoseEstimator, est_opts: EstimatorOptions,
+                  display: CvWindow, coach: VoiceCoach | None,
+                  recorder: Recorder | None) -> LiveSession:
+    """The session of one `formcheck live` set, its target from the programme."""
+    from formcheck.analysis.pipeline import FrameProcessor, default_smoothing
+    from formcheck.coach.programme import step_for
+
+    prog = step_for(opts.exercise)
+    return LiveSession(
+        StepSpec(opts.exercise, prog.target_text if prog else ""), est, display,
+        lambda: FrameProcessor(opts.exercise, default_smoothing(est_opts)),
+        coach=coach, recorder=recorder,
+        params=opts.params, setup=opts.setup, max_seconds=opts.max_seconds,
+    )
 
 
 def release_session(grabber: FrameGrabber | None, source: CameraSource | PacedFileSource,

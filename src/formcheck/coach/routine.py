@@ -156,27 +156,18 @@ def main_routine(args: argparse.Namespace) -> int:
     """`formcheck routine`."""
     from formcheck.analysis.pipeline import FrameProcessor, default_smoothing
     from formcheck.coach.capture import SessionClock, open_camera
-    from formcheck.coach.history import session_record
     from formcheck.coach.live import release_session
-    from formcheck.coach.session_files import check_session_outputs, save_history, save_json
+    from formcheck.coach.session_files import check_session_outputs
     from formcheck.coach.voice import VoiceCoach, make_voice
     from formcheck.coach.window import CvWindow
     from formcheck.io.estimator import EstimatorOptions, PoseEstimator
 
-    steps = PROGRAMME
-    if args.only:
-        outside = [e for e in args.only if e not in {s.exercise for s in PROGRAMME}]
-        if outside:
-            print(f"formcheck: error: {', '.join(outside)} is not part of the routine's programme "
-                  f"({', '.join(s.exercise for s in PROGRAMME)}); coach it with "
-                  f"`formcheck live --exercise {outside[0]}`", file=sys.stderr)
-            return 2
-        steps = tuple(s for s in PROGRAMME if s.exercise in set(args.only))
+    steps = _chosen_steps(args.only, args.step_seconds)
+    if steps is None:
+        return 2
     # every file the routine writes is checked before the camera opens (one line if wrong)
     check_session_outputs(str(args.camera), json_path=args.json, history=args.history,
                           save_history=not args.no_history)
-    if args.step_seconds:
-        steps = tuple(replace(s, max_s=args.step_seconds) for s in steps)
     print(DISCLAIMER)
     started = datetime.now(UTC)
     voice = make_voice(not args.no_voice)
@@ -202,6 +193,37 @@ def main_routine(args: argparse.Namespace) -> int:
     if run.message:
         print(f"formcheck: {run.message} - saving what was recorded so far", file=sys.stderr)
     print(format_routine_summary(run))
+    if not _save_routine(run, args, desc, started):
+        return 2
+    return 1 if run.end_reason == "camera_lost" else 0
+
+
+def _chosen_steps(only: list[str] | None,
+                  step_seconds: float | None) -> tuple[RoutineStep, ...] | None:
+    """The programme's steps, only those in ``only`` (when given), each at most
+    ``step_seconds`` long (when given); None after saying that an exercise in ``only`` is not
+    part of the programme."""
+    steps = PROGRAMME
+    if only:
+        outside = [e for e in only if e not in {s.exercise for s in PROGRAMME}]
+        if outside:
+            print(f"formcheck: error: {', '.join(outside)} is not part of the routine's programme "
+                  f"({', '.join(s.exercise for s in PROGRAMME)}); coach it with "
+                  f"`formcheck live --exercise {outside[0]}`", file=sys.stderr)
+            return None
+        steps = tuple(s for s in PROGRAMME if s.exercise in set(only))
+    if step_seconds:
+        steps = tuple(replace(s, max_s=step_seconds) for s in steps)
+    return steps
+
+
+def _save_routine(run: RoutineRun, args: argparse.Namespace, desc: str,
+                  started: datetime) -> bool:
+    """Write the result JSON (--json) and append to the history; False when something could
+    not be written where asked (it is then saved elsewhere, and said where)."""
+    from formcheck.coach.history import session_record
+    from formcheck.coach.session_files import save_history, save_json
+
     results = [o.result for _, o in run.steps]
     saved = True
     if args.json:
@@ -218,7 +240,5 @@ def main_routine(args: argparse.Namespace) -> int:
             from formcheck.coach.progress import refresh_after_session
 
             print(refresh_after_session(args.history))
-    if not saved:
-        return 2
-    return 1 if run.end_reason == "camera_lost" else 0
+    return saved
 

@@ -284,7 +284,25 @@ def tasks_api() -> SimpleNamespace:
     global _TASKS
     if _TASKS is not None:
         return _TASKS
-    import importlib
+    stubbed = _stub_heavy_packages()
+    try:
+        api = _import_pose_landmarker()
+    except (ImportError, AttributeError):
+        for name in stubbed:
+            sys.modules.pop(name, None)
+        for name in [m for m in sys.modules if m.startswith("mediapipe.")]:
+            sys.modules.pop(name, None)
+        stubbed = []
+        api = _import_mediapipe()
+    if stubbed:  # what `import mediapipe` users of this process may look for
+        _fill_stubs(api)
+    _TASKS = api
+    return api
+
+
+def _stub_heavy_packages() -> list[str]:
+    """Unless mediapipe is already imported, enter :data:`_HEAVY_PACKAGES` as bare namespace
+    modules; the names entered."""
     import importlib.util
     import types
 
@@ -298,46 +316,51 @@ def tasks_api() -> SimpleNamespace:
                 pkg.__path__ = [str(root.joinpath(*name.split(".")[1:]))]
                 sys.modules[name] = pkg
                 stubbed.append(name)
+    return stubbed
+
+
+def _import_pose_landmarker() -> SimpleNamespace:
+    """The Tasks-API names from the pose landmarker's own modules."""
+    import importlib
+
+    pl = importlib.import_module("mediapipe.tasks.python.vision.pose_landmarker")
+    base = importlib.import_module("mediapipe.tasks.python.core.base_options")
+    image = importlib.import_module("mediapipe.tasks.python.vision.core.image")
+    mode = importlib.import_module(
+        "mediapipe.tasks.python.vision.core.vision_task_running_mode")
+    return SimpleNamespace(
+        PoseLandmarker=pl.PoseLandmarker, PoseLandmarkerOptions=pl.PoseLandmarkerOptions,
+        RunningMode=mode.VisionTaskRunningMode, BaseOptions=base.BaseOptions,
+        Image=image.Image, ImageFormat=image.ImageFormat)
+
+
+def _import_mediapipe() -> SimpleNamespace:
+    """The Tasks-API names through the ordinary ``import mediapipe``."""
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    return SimpleNamespace(
+        PoseLandmarker=vision.PoseLandmarker, PoseLandmarkerOptions=vision.PoseLandmarkerOptions,
+        RunningMode=vision.RunningMode, BaseOptions=BaseOptions,
+        Image=mp.Image, ImageFormat=mp.ImageFormat)
+
+
+def _fill_stubs(api: SimpleNamespace) -> None:
+    """Give the stubbed packages the names ``import mediapipe`` users look for."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    top: Any = sys.modules["mediapipe"]
     try:
-        pl = importlib.import_module("mediapipe.tasks.python.vision.pose_landmarker")
-        base = importlib.import_module("mediapipe.tasks.python.core.base_options")
-        image = importlib.import_module("mediapipe.tasks.python.vision.core.image")
-        mode = importlib.import_module(
-            "mediapipe.tasks.python.vision.core.vision_task_running_mode")
-        api = SimpleNamespace(
-            PoseLandmarker=pl.PoseLandmarker, PoseLandmarkerOptions=pl.PoseLandmarkerOptions,
-            RunningMode=mode.VisionTaskRunningMode, BaseOptions=base.BaseOptions,
-            Image=image.Image, ImageFormat=image.ImageFormat)
-    except (ImportError, AttributeError):
-        for name in stubbed:
-            sys.modules.pop(name, None)
-        for name in [m for m in sys.modules if m.startswith("mediapipe.")]:
-            sys.modules.pop(name, None)
-        stubbed = []
-        import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        api = SimpleNamespace(
-            PoseLandmarker=vision.PoseLandmarker, PoseLandmarkerOptions=vision.PoseLandmarkerOptions,
-            RunningMode=vision.RunningMode, BaseOptions=BaseOptions,
-            Image=mp.Image, ImageFormat=mp.ImageFormat)
-    if stubbed:  # what `import mediapipe` users of this process may look for
-        from importlib.metadata import PackageNotFoundError, version
-
-        top: Any = sys.modules["mediapipe"]
-        try:
-            top.__version__ = version("mediapipe")
-        except PackageNotFoundError:
-            top.__version__ = "unknown"
-        top.Image, top.ImageFormat = api.Image, api.ImageFormat
-        vis: Any = sys.modules["mediapipe.tasks.python.vision"]
-        vis.PoseLandmarker, vis.PoseLandmarkerOptions = (api.PoseLandmarker,
-                                                               api.PoseLandmarkerOptions)
-        vis.RunningMode = api.RunningMode
-        python: Any = sys.modules["mediapipe.tasks.python"]
-        python.BaseOptions = api.BaseOptions
-    _TASKS = api
-    return api
+        top.__version__ = version("mediapipe")
+    except PackageNotFoundError:
+        top.__version__ = "unknown"
+    top.Image, top.ImageFormat = api.Image, api.ImageFormat
+    vis: Any = sys.modules["mediapipe.tasks.python.vision"]
+    vis.PoseLandmarker, vis.PoseLandmarkerOptions = (api.PoseLandmarker,
+                                                     api.PoseLandmarkerOptions)
+    vis.RunningMode = api.RunningMode
+    python: Any = sys.modules["mediapipe.tasks.python"]
+    python.BaseOptions = api.BaseOptions
 
 
 @contextmanager

@@ -158,23 +158,11 @@ def download_file(
                 length = resp.headers.get("Content-Length")
                 total = int(length) if length and length.isdigit() else None
                 n, digest = _copy_with_progress(resp, out, total, name, progress)
-        except urllib.error.HTTPError as exc:
-            raise error(f"cannot download {name}: HTTP {exc.code} {exc.reason} ({url})") from None
-        except urllib.error.URLError as exc:
-            reason = getattr(exc.reason, "strerror", None) or exc.reason
-            raise error(
-                f"cannot download {name}: network unreachable ({reason}){suffix}"
-            ) from None
         except (OSError, http.client.HTTPException) as exc:
-            # timeouts, resets and IncompleteRead while reading the body
-            why = str(exc) or type(exc).__name__
-            raise error(f"cannot download {name}: connection broke ({why}){suffix}") from None
-        if total is not None and n != total:
-            raise error(f"cannot download {name}: got {n} of {total} bytes (truncated)")
-        if sha256 is not None and digest.lower() != sha256.lower():
-            raise error(
-                f"{name} from {url} has SHA-256 {digest}, expected {sha256.lower()}; not kept"
-            )
+            raise error(_fetch_failure(exc, name, url, suffix)) from None
+        problem = _body_problem(n, total, digest, sha256, name, url)
+        if problem:
+            raise error(problem)
         if check is not None:
             check(tmp)
         os.chmod(tmp, 0o644)
@@ -184,6 +172,29 @@ def download_file(
             os.close(fd)
         tmp.unlink(missing_ok=True)
     return digest
+
+
+def _fetch_failure(exc: Exception, name: str, url: str, suffix: str) -> str:
+    """The one-line message for a download that failed with ``exc``."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"cannot download {name}: HTTP {exc.code} {exc.reason} ({url})"
+    if isinstance(exc, urllib.error.URLError):
+        reason = getattr(exc.reason, "strerror", None) or exc.reason
+        return f"cannot download {name}: network unreachable ({reason}){suffix}"
+    # timeouts, resets and IncompleteRead while reading the body
+    why = str(exc) or type(exc).__name__
+    return f"cannot download {name}: connection broke ({why}){suffix}"
+
+
+def _body_problem(n: int, total: int | None, digest: str, sha256: str | None, name: str,
+                  url: str) -> str | None:
+    """What is wrong with a downloaded body of ``n`` bytes (None: nothing): truncated, or
+    not the expected SHA-256."""
+    if total is not None and n != total:
+        return f"cannot download {name}: got {n} of {total} bytes (truncated)"
+    if sha256 is not None and digest.lower() != sha256.lower():
+        return f"{name} from {url} has SHA-256 {digest}, expected {sha256.lower()}; not kept"
+    return None
 
 
 def _write_sidecar(path: Path, digest: str) -> None:
