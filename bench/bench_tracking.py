@@ -9,10 +9,10 @@ landmark cache (``FORMCHECK_CACHE_DIR``), so a second run costs nothing:
 * ``tracking``: ``num_poses=1`` with the people check about once a second (``--track``);
 * ``per-frame``: ``num_poses=2`` - the person detector runs on every frame (the default);
 * ``reference``: the heavy model, ``num_poses=1``, no people check. It tracks too, so it
-  shares tracking's way of seeing a posture: on sitting_01 the tracked trunk lean misses the
-  labelled slouch that per-frame detection sees (see formcheck.io.estimator). Read the error
-  column as "closer to the heavy tracker", not as "closer to the truth"; the jitter column
-  needs no reference.
+  shares tracking's way of seeing a posture. Read the error column as "closer to the heavy
+  tracker", not as "closer to the truth"; the jitter column needs no reference.
+  bench/bench_tracking_swing.py compares how wide small posture changes read, with the heavy
+  model both tracked and detected on every frame.
 
 Printed per clip: median pixel error of 10 body joints (shoulders, elbows, hips, knees,
 ankles) against the reference, over the frames where both found the person; jitter = median

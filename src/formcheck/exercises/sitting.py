@@ -76,6 +76,11 @@ class SittingParams:
     #: sitting_01: upright -5..+9 deg (p5-p95), slouched 16-33 (margin 3 deg to upright,
     #: 4 to the slouch). sitting_11's slouch is in the head (lean stays -8..-7, head_on
     #: catches it); sitting_12 reads 8-14 there. Their upright frames -19..-1 (margin 13).
+    #: Measured with the person detector on every frame, which during sitting_01's slouch
+    #: puts the hip on the chair's backrest behind the thigh line (heavy model too: 34 deg);
+    #: tracking keeps it on the thigh line and reads 4 deg (heavy 10), by eye the lean is
+    #: about 15-20 (bench/bench_tracking_swing.py). The head (head_on) catches that slouch
+    #: either way.
     lean_on_deg: float = 12.0
     lean_off_deg: float = 7.0
     #: [clips, 2 people, as above] ear ahead of the shoulder, in trunk lengths
