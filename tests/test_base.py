@@ -121,3 +121,35 @@ def test_frame_clock_reports_median_spacing():
     for t in (0.0, 0.3, 0.6, 0.9, 2.0, 2.3):
         clock.tick(t)
     assert clock.dt == pytest.approx(0.3)
+
+
+class _ClockAnalyzer(_EventAnalyzer):
+    """Records the frame spacing each frame's begin_frame() and evaluate() see."""
+
+    def reset(self):
+        super().reset()
+        self.seen_at_begin: list[tuple[float, bool]] = []
+        self.seen_in_evaluate: list[float] = []
+
+    def begin_frame(self, pose):
+        self.seen_at_begin.append((self.clock.dt, pose is not None))
+
+    def evaluate(self, pose):
+        self.seen_in_evaluate.append(self.clock.dt)
+        return super().evaluate(pose)
+
+
+def test_every_analyzer_times_its_frames_before_scoring_them_also_without_a_pose():
+    a = _ClockAnalyzer()
+    a.update(make_pose(t_ms=0.0), 0.0)
+    a.update(None, 500.0)  # no person: the frame still counts for the spacing
+    a.update(make_pose(t_ms=1000.0), 1000.0)
+    assert np.isnan(a.seen_at_begin[0][0])
+    assert a.seen_at_begin[1:] == [(pytest.approx(0.5), False), (pytest.approx(0.5), True)]
+    # evaluate() of the third frame already sees that frame's spacing
+    assert a.seen_in_evaluate[-1] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="t_ms"):
+        a.update(None)
+    assert len(a.seen_at_begin) == 3  # a frame refused for having no time is not counted
+    a.reset()
+    assert np.isnan(a.clock.dt)

@@ -7,7 +7,9 @@ An analyzer subclass provides:
 * ``required_landmarks(side)``: what must be visible for the exercise to be measured;
 * ``evaluate(pose) -> FrameEval``: pure per-frame scoring of one pose (no state);
 * ``step(ev)``: the rep/hold state machine, fed one ``FrameEval`` per frame with a pose;
-* optionally ``finish()`` to close open reps and add clip-level faults at the end.
+* optionally ``finish()`` to close open reps and add clip-level faults at the end, and
+  ``begin_frame(pose)`` for per-frame context (the frame spacing, ``self.clock``, is already
+  counted then: the base times every frame, with or without a pose).
 
 The base turns per-frame check states into debounced ``FaultSpan``s, so jitter around a
 threshold does not flicker a fault on and off.
@@ -173,6 +175,8 @@ class Analyzer(ABC, Generic[P]):
     #: how long an event-type fault's cue stays in the feedback after it happens; the live
     #: notice (on screen and spoken) lasts as long: the one place this timing lives
     event_cue_s: ClassVar[float] = 3.0
+    #: how many recent frame spacings :attr:`clock` takes its median over
+    frame_clock_n: ClassVar[int] = 15
 
     def __init__(self, params: P | None = None):
         self.params: P = params if params is not None else self.Params()
@@ -234,9 +238,16 @@ class Analyzer(ABC, Generic[P]):
         """(current hold seconds in good form, hold target seconds, phase label)."""
         return None, None, ""
 
+    def begin_frame(self, pose: Pose | None) -> None:
+        """Called at the start of every :meth:`update`, after :attr:`clock` has counted the
+        frame (override for per-frame context that evaluate() reads)."""
+
     # ---- shared machinery ---------------------------------------------------------------
     def reset(self) -> None:
         self.tracker = FaultTracker(min_on_s=self.fault_min_on_s)
+        #: the frame spacing, for the checks that need a usable frame rate (every frame with
+        #: a timestamp counts, with or without a pose)
+        self.clock = FrameClock(self.frame_clock_n)
         self.reps: list[Rep] = []
         self.holds: list[Hold] = []
         self.not_measurable: dict[str, str] = {}
@@ -262,6 +273,8 @@ class Analyzer(ABC, Generic[P]):
         if pose is None and t_ms is None:
             raise ValueError("update(None) needs t_ms: the frame's timestamp")
         t_s = (cast(Pose, pose).timestamp_ms if t_ms is None else t_ms) / 1000.0
+        self.clock.tick(t_s)
+        self.begin_frame(pose)
         if self.t_first is None:
             self.t_first = t_s
         self.t_last = t_s

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, TypeVar, cast
+from typing import ClassVar, Protocol, TypeVar
 
 # the scalar geometry the exercises of this family import from here (re-exported)
 from formcheck.core.geometry import Point as Point
@@ -38,9 +38,9 @@ from formcheck.core.geometry import pt as pt
 from formcheck.core.geometry import seg_deg as seg_deg
 from formcheck.core.geometry import up_vec as up_vec
 from formcheck.core.pose import Landmark, Pose, side_landmark
-from formcheck.core.results import FaultSpan, FrameFeedback
+from formcheck.core.results import FaultSpan
 from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
-from formcheck.exercises.families.base import Analyzer, FrameClock, FrameEval
+from formcheck.exercises.families.base import Analyzer, FrameEval
 
 #: landmarks that rest on the floor in a tilt or a bridge (both sides)
 _FEET_FLOOR = [
@@ -138,13 +138,7 @@ class LyingAnalyzer(Analyzer[LP]):
     def reset(self) -> None:
         super().reset()
         self.too_fast_deg_s = float(self.params.too_fast_deg_s)
-        self.clock = FrameClock()
         self._coarse_reason: str | None = None
-
-    def update(self, pose: Pose | None, t_ms: float | None = None) -> FrameFeedback:
-        if pose is not None or t_ms is not None:
-            self.clock.tick((cast(Pose, pose).timestamp_ms if t_ms is None else t_ms) / 1000.0)
-        return super().update(pose, t_ms)
 
     @property
     def lp(self) -> LyingParams:

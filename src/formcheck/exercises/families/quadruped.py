@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, TypeVar, cast
+from typing import ClassVar, Protocol, TypeVar
 
 import numpy as np
 
@@ -47,9 +47,8 @@ from formcheck.core.geometry import pt as pt
 from formcheck.core.geometry import seg_deg as seg_deg
 from formcheck.core.geometry import up_vec as up_vec
 from formcheck.core.pose import Landmark, Pose, side_landmark
-from formcheck.core.results import FrameFeedback
 from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
-from formcheck.exercises.families.base import Analyzer, FrameClock, FrameEval
+from formcheck.exercises.families.base import Analyzer, FrameEval
 
 
 def other(side: str) -> str:
@@ -193,13 +192,13 @@ class FloorAnalyzer(Analyzer[FP]):
 
     #: checks whose debounce is longer than the base's ``fault_min_on_s`` (name -> Params attr)
     _min_on_attr: ClassVar[dict[str, str]] = {}
+    frame_clock_n: ClassVar[int] = 9
 
     def reset(self) -> None:
         super().reset()
         limit = getattr(self.params, "too_fast_deg_s", None)
         if limit is not None:
             self.too_fast_deg_s = float(limit)
-        self.clock = FrameClock(n=9)
         self.context = FloorContext()
 
     @property
@@ -224,17 +223,14 @@ class FloorAnalyzer(Analyzer[FP]):
         return float(getattr(self.params, attr)) if attr else None
 
     # ---- shared machinery ---------------------------------------------------------------
-    def update(self, pose: Pose | None, t_ms: float | None = None) -> FrameFeedback:
-        if pose is not None or t_ms is not None:
-            self.clock.tick((cast(Pose, pose).timestamp_ms if t_ms is None else t_ms) / 1000.0)
-            dt = self.clock.dt
-            # a GIF at 1-2 fps has frames further apart than the tracker's gap tolerance;
-            # without this no fault could ever persist across two frames there
-            if math.isfinite(dt):
-                self.tracker.max_gap_s = max(0.5, 1.5 * dt)
+    def begin_frame(self, pose: Pose | None) -> None:
+        dt = self.clock.dt
+        # a GIF at 1-2 fps has frames further apart than the tracker's gap tolerance;
+        # without this no fault could ever persist across two frames there
+        if math.isfinite(dt):
+            self.tracker.max_gap_s = max(0.5, 1.5 * dt)
         if pose is not None:
-            self.context = self.next_context(pose, self.clock.dt)
-        return super().update(pose, t_ms)
+            self.context = self.next_context(pose, dt)
 
     def timing_reason(self, ctx: FloorContext, speed: bool = False) -> str | None:
         """Why phases/holds (or, with ``speed``, movement speed) cannot be timed at this
