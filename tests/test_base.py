@@ -153,3 +153,32 @@ def test_every_analyzer_times_its_frames_before_scoring_them_also_without_a_pose
     assert len(a.seen_at_begin) == 3  # a frame refused for having no time is not counted
     a.reset()
     assert np.isnan(a.clock.dt)
+
+
+class _StatesAnalyzer(_EventAnalyzer):
+    """Cannot see hips_too_low on the first frame, sees it fine on the second."""
+
+    def evaluate(self, pose):
+        ev = FrameEval(t_s=pose.timestamp_ms / 1000)
+        ev.not_measurable("hips_too_low", "hips out of view")
+        if ev.t_s > 0:
+            ev.judge("hips_too_low", False)
+        return ev
+
+
+def test_check_states_from_evaluate_reach_the_feedback_and_the_result():
+    from formcheck.core.results import CheckState
+
+    ev = FrameEval(t_s=0.0)
+    ev.not_measurable("x", "why")
+    assert ev.checks == {"x": CheckState.NOT_MEASURABLE} and ev.reasons == {"x": "why"}
+    ev.judge("x", True)
+    assert ev.checks == {"x": CheckState.FAULT} and ev.reasons == {} and ev.is_fault("x")
+    a = _StatesAnalyzer()
+    first = a.update(make_pose(t_ms=0.0), 0.0)
+    assert first.checks["hips_too_low"] == CheckState.NOT_MEASURABLE
+    assert first.checks["not_in_position"] == CheckState.OK
+    assert a.not_measurable == {"hips_too_low": "hips out of view"}
+    second = a.update(make_pose(t_ms=100.0), 100.0)
+    assert second.checks["hips_too_low"] == CheckState.OK
+    assert a.result().not_measurable == {}  # measured after all

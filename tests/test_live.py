@@ -62,7 +62,9 @@ class BridgeLike(Analyzer):
         side = pose.near_side()
         y = float(pose.px[side_landmark(side, "HIP")][1])
         low = self.params.up_y <= y < self.params.half_y
-        return FrameEval(pose.timestamp_ms / 1000.0, {"hips_too_low": low}, {"hip_y": y}, side=side)
+        ev = FrameEval(pose.timestamp_ms / 1000.0, signals={"hip_y": y}, side=side)
+        ev.judge("hips_too_low", low)
+        return ev
 
     def step(self, ev: FrameEval) -> None:
         up = ev.signals["hip_y"] < self.params.up_y

@@ -353,9 +353,10 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
         """The camera view (see :meth:`_view`): its yaw signal and the ``wrong_view`` check."""
         view, ev.signals["yaw"] = self._view(pose)
         ev.view = view
-        ev.checks["wrong_view"] = (
-            view == "oblique" if view != "unknown" else "shoulder and hip lines not found"
-        )
+        if view == "unknown":
+            ev.not_measurable("wrong_view", "shoulder and hip lines not found")
+        else:
+            ev.judge("wrong_view", view == "oblique")
         return view
 
     def _read_limbs(self, pose: Pose, ctx: FloorContext, floor: float) -> _Limbs:
@@ -384,39 +385,40 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
         """hip_rotation from a front/back view; there, the limb heights and the back are not
         measurable."""
         if view != "front":
-            ev.checks["hip_rotation"] = (
+            ev.not_measurable(
+                "hip_rotation",
                 f"{view} view: the hip line points at the camera; film from behind or in "
-                "front to see the pelvis roll"
+                "front to see the pelvis roll",
             )
             return
         tilt = _line_tilt(pt(pose, Landmark.LEFT_HIP), pt(pose, Landmark.RIGHT_HIP), floor)
         ev.signals["hip_tilt"] = tilt
         if math.isfinite(tilt):
-            ev.checks["hip_rotation"] = tilt > self.params.hip_rotation_deg
+            ev.judge("hip_rotation", tilt > self.params.hip_rotation_deg)
             ev.signals["hip_rotation"] = tilt
         reason = "front/back view: limb heights and the back need a side view"
         for c in ("leg_too_high", "back_sag"):
-            ev.checks[c] = reason
+            ev.not_measurable(c, reason)
 
     def _judge_extension(self, limbs: _Limbs, ctx: FloorContext, trunk_elev: float,
                          ev: FrameEval) -> None:
         """Side view, limbs lifted: same_side, leg_too_high and back_sag."""
         p = self.params
         if limbs.arm_up and limbs.leg_up:
-            ev.checks["same_side"] = limbs.arm_side == limbs.leg_side
+            ev.judge("same_side", limbs.arm_side == limbs.leg_side)
         if limbs.leg_up:
             if math.isfinite(limbs.leg_h):
-                ev.checks["leg_too_high"] = limbs.leg_h > p.leg_too_high_deg
+                ev.judge("leg_too_high", limbs.leg_h > p.leg_too_high_deg)
                 ev.signals["leg_too_high"] = limbs.leg_h
             else:
-                ev.checks["leg_too_high"] = "the lifted foot is out of the frame"
+                ev.not_measurable("leg_too_high", "the lifted foot is out of the frame")
         if limbs.arm_up or limbs.leg_up:
             if ctx.neutral_trunk_deg is None:
-                ev.checks["back_sag"] = "no all-fours frame yet to compare the back with"
+                ev.not_measurable("back_sag", "no all-fours frame yet to compare the back with")
             else:
                 change = trunk_elev - ctx.neutral_trunk_deg
                 ev.signals["trunk_change"] = change
-                ev.checks["back_sag"] = abs(change) > p.back_sag_deg
+                ev.judge("back_sag", abs(change) > p.back_sag_deg)
                 ev.signals["back_sag"] = abs(change)
 
     def _height(self, pose: Pose, side: str, root: str, end: str, floor: float) -> float:
@@ -451,7 +453,7 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
         e = self.ext
         at_top = self._follow_extension(e, s, arm_up, leg_up, t)
         posture = ("same_side", "leg_too_high", "back_sag", "hip_rotation")
-        good = not any(ev.checks.get(c) is True for c in posture)
+        good = not any(ev.is_fault(c) for c in posture)
         ended = self.timer.update(t, at_top, good)
         if ended is not None:
             self._record_hold(ended)

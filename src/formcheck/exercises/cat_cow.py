@@ -212,17 +212,16 @@ class CatCowAnalyzer(FloorAnalyzer[CatCowParams]):
         )
         if frontal:
             reason = "front/back view: the back's shape needs a side view"
-            ev.checks.update(
-                hands_not_under_shoulders=reason, knees_not_under_hips=reason, small_range=reason
-            )
+            for c in ("hands_not_under_shoulders", "knees_not_under_hips", "small_range"):
+                ev.not_measurable(c, reason)
             return ev
         if not q.in_position:
             return ev
         lo = getattr(ctx, "neutral_lo_deg", -math.inf)
         hi = getattr(ctx, "neutral_hi_deg", math.inf)
         if lo < spine < hi:  # the neutral band: the spec measures here
-            ev.checks["hands_not_under_shoulders"] = arm_v > p.arm_max_from_vertical_deg
-            ev.checks["knees_not_under_hips"] = thigh_v > p.thigh_max_from_vertical_deg
+            ev.judge("hands_not_under_shoulders", arm_v > p.arm_max_from_vertical_deg)
+            ev.judge("knees_not_under_hips", thigh_v > p.thigh_max_from_vertical_deg)
             ev.signals["hands_not_under_shoulders"] = arm_v
             ev.signals["knees_not_under_hips"] = thigh_v
         return ev
@@ -232,7 +231,7 @@ class CatCowAnalyzer(FloorAnalyzer[CatCowParams]):
         # rule applies per frame
         reason = self.timing_reason(self.context)
         if reason is not None:
-            ev.checks["too_fast"] = reason
+            ev.not_measurable("too_fast", reason)
 
     # ---- state machine ------------------------------------------------------------------
     def step(self, ev: FrameEval) -> None:

@@ -181,7 +181,8 @@ class GluteBridgeAnalyzer(LyingAnalyzer[GluteBridgeParams]):
         )
         if front:
             reason = "front/back view: the hip line needs a side view"
-            ev.checks.update(hips_too_high=reason, not_in_position=reason)
+            for c in ("hips_too_high", "not_in_position"):
+                ev.not_measurable(c, reason)
             return ev
         ev.in_position = self.is_supine(pose, side, up) and knee_angle < p.knee_bent_max_deg
         if not ev.in_position:
@@ -191,7 +192,7 @@ class GluteBridgeAnalyzer(LyingAnalyzer[GluteBridgeParams]):
         rest = self.raised.rest_level
         lift = trunk_elev - rest if math.isfinite(rest) else 0.0
         ev.signals["lift"] = lift
-        ev.checks["hips_too_high"] = lift > p.lift_min_deg and dev > p.arch_max_deg
+        ev.judge("hips_too_high", lift > p.lift_min_deg and dev > p.arch_max_deg)
         ev.signals["hips_too_high"] = dev
         return ev
 
@@ -262,7 +263,7 @@ class GluteBridgeAnalyzer(LyingAnalyzer[GluteBridgeParams]):
             rep["peak"], rep["peak_t"] = hip, t
         if hip >= rep["peak"] - p.lowering_peak_margin_deg:
             rep["near_peak_t"] = t
-        arched = ev.checks.get("hips_too_high") is True
+        arched = ev.is_fault("hips_too_high")
         if arched:
             rep["faults"].add("hips_too_high")
         top = up and hip >= p.top_min_deg

@@ -151,20 +151,22 @@ class KneeToChestAnalyzer(LyingAnalyzer[KneeToChestParams]):
         ev.signals["head_lift"] = head_lift
         if front:
             reason = "front/back view: the legs and head need a side view"
-            ev.checks.update(opposite_leg_lifted=reason, head_lifted=reason, not_in_position=reason)
+            for c in ("opposite_leg_lifted", "head_lifted", "not_in_position"):
+                ev.not_measurable(c, reason)
             return ev
         ev.in_position = self.is_supine(pose, side, up)
         if not ev.in_position:
             return ev
         ev.motion.update({f"hip_{s}": flex[s] for s in SIDES if math.isfinite(flex[s])})
-        ev.checks["head_lifted"] = (
-            head_lift > p.head_lift_max_deg if math.isfinite(head_lift) else "ear not visible"
-        )
+        if math.isfinite(head_lift):
+            ev.judge("head_lifted", head_lift > p.head_lift_max_deg)
+        else:
+            ev.not_measurable("head_lifted", "ear not visible")
         ev.signals["head_lifted"] = head_lift
         # the held leg as this frame alone shows it: the more bent one, if bent enough
         cands = [s for s in SIDES if math.isfinite(flex[s]) and flex[s] < p.hold_exit_deg]
         if not cands:
-            ev.checks["opposite_leg_lifted"] = False
+            ev.judge("opposite_leg_lifted", False)
             return ev
         held = min(cands, key=lambda s: flex[s])
         other = _OTHER[held]
@@ -177,10 +179,10 @@ class KneeToChestAnalyzer(LyingAnalyzer[KneeToChestParams]):
         both_pulled = math.isfinite(flex[other]) and flex[other] < p.hold_enter_deg
         if math.isfinite(heel_h) or both_pulled:
             lifted = both_pulled or heel_h > p.opposite_heel_max
-            ev.checks["opposite_leg_lifted"] = lifted
+            ev.judge("opposite_leg_lifted", lifted)
             ev.signals["opposite_leg_lifted"] = heel_h
         else:
-            ev.checks["opposite_leg_lifted"] = "the other foot is not visible"
+            ev.not_measurable("opposite_leg_lifted", "the other foot is not visible")
         return ev
 
     def step(self, ev: FrameEval) -> None:
@@ -203,7 +205,7 @@ class KneeToChestAnalyzer(LyingAnalyzer[KneeToChestParams]):
                 side = self._side  # keep the current hold's side while it lasts
         if self._side is not None and side != self._side:
             self._end_hold(self.timer.close(), self._side, released=True)
-        good = not any(ev.checks.get(c) is True for c in ("opposite_leg_lifted", "head_lifted"))
+        good = not any(ev.is_fault(c) for c in ("opposite_leg_lifted", "head_lifted"))
         ended = self.timer.update(ev.t_s, side is not None, good)
         if ended is not None:
             self._end_hold(ended, self._side, released=True)

@@ -178,7 +178,7 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
         self._judge_twist(pose, pure_side, ev)
         self._judge_base(pose, front, ev)
         if front:
-            ev.checks["bending_at_waist"] = "front view: trunk lean needs a side view"
+            ev.not_measurable("bending_at_waist", "front view: trunk lean needs a side view")
         return ev
 
     def _judge_view(self, pose: Pose, ev: FrameEval) -> tuple[bool, bool]:
@@ -190,7 +190,7 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
         front = bool(np.isfinite(yaw) and yaw <= p.front_max_yaw_deg)
         pure_side = bool(np.isfinite(yaw) and yaw >= p.pure_side_yaw_deg)
         ev.view = "front" if front else ("side" if pure_side else "oblique")
-        ev.checks["wrong_view"] = False  # side, oblique and front each show some checks
+        ev.judge("wrong_view", False)  # side, oblique and front each show some checks
         return front, pure_side
 
     def _judge_legs_seen(self, pose: Pose, side: str, ev: FrameEval) -> None:
@@ -201,7 +201,7 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
                      and seen(pose, [side_landmark(side, "knee")], vt))
         share = self._hidden.update(ev.t_s, not legs_seen)
         ev.signals["legs_hidden_share"] = share
-        ev.checks["not_visible"] = bool(share >= self.params.hidden_share)
+        ev.judge("not_visible", bool(share >= self.params.hidden_share))
 
     def _angles(self, pose: Pose, side: str, front: bool) -> tuple[float, float, float]:
         """(hip angle, trunk from the vertical, knee angle), deg."""
@@ -223,37 +223,37 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
                     ev: FrameEval) -> None:
         """load_far_from_body (a side view)."""
         if front:
-            ev.checks["load_far_from_body"] = "front view: distance in front needs a side view"
+            ev.not_measurable("load_far_from_body", "front view: distance in front needs a side view")
             return
         far = self._load_distance(pose, side, trunk_len)
         if far is not None:
             ev.signals["load_forearms"] = far
             ev.signals["load_far_from_body"] = far
-            ev.checks["load_far_from_body"] = bool(far > self.params.load_far_forearms)
+            ev.judge("load_far_from_body", bool(far > self.params.load_far_forearms))
 
     def _judge_twist(self, pose: Pose, pure_side: bool, ev: FrameEval) -> None:
         """twisting (world landmarks; not from a pure side view)."""
         if pure_side:
-            ev.checks["twisting"] = "pure side view: shoulder and hip lines point at the camera"
+            ev.not_measurable("twisting", "pure side view: shoulder and hip lines point at the camera")
             return
         tw = self._twist_deg(pose)
         if np.isfinite(tw):
             ev.signals["twist_deg"] = ev.signals["twisting"] = tw
-            ev.checks["twisting"] = bool(abs(tw) > self.params.twist_deg)
+            ev.judge("twisting", bool(abs(tw) > self.params.twist_deg))
         else:
-            ev.checks["twisting"] = "no world landmarks"
+            ev.not_measurable("twisting", "no world landmarks")
 
     def _judge_base(self, pose: Pose, front: bool, ev: FrameEval) -> None:
         """narrow_base (a front view only)."""
         if not front:
-            ev.checks["narrow_base"] = "stance width needs a front view"
+            ev.not_measurable("narrow_base", "stance width needs a front view")
             return
         ratio = self._stance_ratio(pose)
         if np.isfinite(ratio):
             ev.signals["stance_ratio"] = ratio
-            ev.checks["narrow_base"] = bool(ratio < self.params.narrow_ratio)
+            ev.judge("narrow_base", bool(ratio < self.params.narrow_ratio))
         else:
-            ev.checks["narrow_base"] = "feet or hips not found"
+            ev.not_measurable("narrow_base", "feet or hips not found")
 
     def _top_hip_deg(self) -> float:
         """The person's own standing hip angle: p90 of their upright frames, or the default
@@ -375,13 +375,13 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
         s = ev.signals
         hip, trunk, knee = s["hip_deg"], s["trunk_deg"], s["knee_deg"]
         for check in ("load_far_from_body", "twisting", "narrow_base"):
-            if ev.checks.get(check) is True:
+            if ev.is_fault(check):
                 self._rise_faults.add(check)
         if hip < p.low_hip_deg:
             if self._phase not in ("low", "rising"):
                 self._bottom = []
                 self._rise_faults = {c for c in ("load_far_from_body", "twisting", "narrow_base")
-                                     if ev.checks.get(c) is True}
+                                     if ev.is_fault(c)}
                 self._min_hip, self._judged_hip, self._stoop_span = np.inf, np.inf, None
                 self._settle_hip, self._min_t = hip, ev.t_s
             self._phase = "low"

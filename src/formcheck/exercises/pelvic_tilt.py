@@ -190,7 +190,8 @@ class PelvicTiltAnalyzer(LyingAnalyzer[PelvicTiltParams]):
         )
         if front:
             reason = "front/back view: the tilt and the hips need a side view"
-            ev.checks.update(hips_lifted=reason, knees_not_bent=reason, not_in_position=reason)
+            for c in ("hips_lifted", "knees_not_bent", "not_in_position"):
+                ev.not_measurable(c, reason)
             return ev
         ev.in_position = self.is_supine(pose, side, up)
         if not ev.in_position:
@@ -201,9 +202,9 @@ class PelvicTiltAnalyzer(LyingAnalyzer[PelvicTiltParams]):
         lifted = trunk_elev > p.hips_up_abs_deg or lift > p.hips_lift_deg
         self._lying_level.update(trunk_elev, ev.t_s, frozen=lifted)
         ev.signals["hips_lift"] = lift
-        ev.checks["hips_lifted"] = lifted
+        ev.judge("hips_lifted", lifted)
         ev.signals["hips_lifted"] = lift
-        ev.checks["knees_not_bent"] = not (p.knee_min_deg <= knee_angle <= p.knee_max_deg)
+        ev.judge("knees_not_bent", not (p.knee_min_deg <= knee_angle <= p.knee_max_deg))
         ev.signals["knees_not_bent"] = knee_angle
         return ev
 
@@ -219,7 +220,7 @@ class PelvicTiltAnalyzer(LyingAnalyzer[PelvicTiltParams]):
         ev.signals["tilt"] = tilt
         ev.signals["tilt_baseline"] = self.swing.rest_level
         ev.signals["tilt_on"] = self.swing.on_threshold
-        faults = {c for c in ("hips_lifted", "knees_not_bent") if ev.checks.get(c) is True}
+        faults = {c for c in ("hips_lifted", "knees_not_bent") if ev.is_fault(c)}
         if tilted:
             self._rep_faults |= faults
             if tilt > self._peak[0]:

@@ -297,12 +297,13 @@ class PlankAnalyzer(FloorAnalyzer[PlankParams]):
         end = pt(pose, end_lm)
         if end_lm in cut or pose.vis(end_lm) < self.visibility_threshold or not finite(end):
             reason = f"the {'knees' if body.modified else 'feet'} are out of view"
-            ev.checks["hips_sagging"] = ev.checks["hips_piking"] = reason
+            ev.not_measurable("hips_sagging", reason)
+            ev.not_measurable("hips_piking", reason)
             return
         hip_dev = bend_deg(sh, hp, end, body.up)
         ev.signals["hip_dev"] = hip_dev
-        ev.checks["hips_sagging"] = hip_dev < -p.hip_sag_deg
-        ev.checks["hips_piking"] = hip_dev > p.hip_pike_deg
+        ev.judge("hips_sagging", hip_dev < -p.hip_sag_deg)
+        ev.judge("hips_piking", hip_dev > p.hip_pike_deg)
         ev.signals["hips_sagging"] = -hip_dev
         ev.signals["hips_piking"] = hip_dev
         ev.motion["hip"] = angle3(sh, hp, end)
@@ -316,9 +317,9 @@ class PlankAnalyzer(FloorAnalyzer[PlankParams]):
         if finite(ear) and not out_of_frame(pose, [ear_lm], p.floor.frame_margin):
             head = pitch_deg(spt(pose, side, "hip"), spt(pose, side, "shoulder"), ear, up)
             ev.signals["head_pitch"] = head
-            ev.checks["head_dropped"] = head < p.head_drop_deg or head > p.head_crane_deg
+            ev.judge("head_dropped", head < p.head_drop_deg or head > p.head_crane_deg)
         else:
-            ev.checks["head_dropped"] = "the head is out of view"
+            ev.not_measurable("head_dropped", "the head is out of view")
 
     def _piked(self, pose: Pose, side: str, front: Point, hp: Point, an: Point, knee_angle: float,
                floor: float, up: Point, trunk: float) -> bool:
@@ -357,7 +358,7 @@ class PlankAnalyzer(FloorAnalyzer[PlankParams]):
                 self.phase = "rest"
                 self.tracker.update("hold_too_long", False, t, self.cue("hold_too_long"))
             return
-        faults = [c for c in POSTURE if ev.checks.get(c) is True]
+        faults = [c for c in POSTURE if ev.is_fault(c)]
         if not self.timer.active:
             self.hold_s = 0.0
         self.timer.update(t, True, good=not faults)

@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 
 from formcheck.core.geometry import joint_angle
 from formcheck.core.pose import Landmark, Pose, side_landmark
-from formcheck.core.results import FrameFeedback
+from formcheck.core.results import CheckState, FrameFeedback
 from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
 from formcheck.exercises.families.base import Analyzer, FrameEval, WindowedShare
 
@@ -281,7 +281,7 @@ class SittingAnalyzer(Analyzer[SittingParams]):
         if front:
             reason = "front/back view: lean and joint angles need a side view"
             for c in POSTURE_CHECKS:
-                ev.checks[c] = reason
+                ev.not_measurable(c, reason)
             return ev
         self._judge_slouch(lean, head, ev)
         self._judge_knees(pose, side, hp, ev)
@@ -301,8 +301,8 @@ class SittingAnalyzer(Analyzer[SittingParams]):
         ev.signals["other_person"] = 1.0
         reason = "another person in front of the camera"
         for c in (*POSTURE_CHECKS, "wrong_view", "not_in_position"):
-            ev.checks[c] = reason
-        ev.checks["not_visible"] = self._feet_hidden  # unchanged: not this person's
+            ev.not_measurable(c, reason)
+        ev.judge("not_visible", self._feet_hidden)  # unchanged: not this person's
 
     def _judge_view(self, pose: Pose, ev: FrameEval) -> bool:
         """wrong_view (a front view); whether the view is a front view."""
@@ -310,7 +310,7 @@ class SittingAnalyzer(Analyzer[SittingParams]):
         ev.signals["yaw_deg"] = yaw
         front = bool(np.isfinite(yaw) and yaw < self.params.front_max_yaw_deg)
         ev.view = "front" if front else "side"
-        ev.checks["wrong_view"] = front
+        ev.judge("wrong_view", front)
         return front
 
     def _judge_position(self, pose: Pose, side: str, ev: FrameEval) -> bool:
@@ -323,7 +323,7 @@ class SittingAnalyzer(Analyzer[SittingParams]):
         sig["num_people"] = float(pose.num_people)
         ev.in_position = True  # standing up is a break, not a fault
         lying = np.isfinite(wp["trunk_up"]) and wp["trunk_up"] < 20.0
-        ev.checks["not_in_position"] = bool(lying)
+        ev.judge("not_in_position", bool(lying))
         return seated
 
     def _judge_feet_seen(self, pose: Pose, side: str, ev: FrameEval) -> float:
@@ -335,7 +335,7 @@ class SittingAnalyzer(Analyzer[SittingParams]):
         share = self._hidden.update(ev.t_s, not feet_seen)
         ev.signals["feet_hidden_share"] = share
         self._feet_hidden = bool(share >= p.hidden_share)
-        ev.checks["not_visible"] = self._feet_hidden
+        ev.judge("not_visible", self._feet_hidden)
         return share
 
     def _lean_and_head(self, pose: Pose, side: str, hp: NDArray[np.float64], hip_seen: bool,
@@ -357,40 +357,40 @@ class SittingAnalyzer(Analyzer[SittingParams]):
     def _judge_slouch(self, lean: float, head: float, ev: FrameEval) -> None:
         p = self.params
         if not np.isfinite(head):
-            ev.checks["slouching"] = "hips not seen yet: no trunk length to scale the head by"
+            ev.not_measurable("slouching", "hips not seen yet: no trunk length to scale the head by")
             return
         # NaN lean (hips hidden) compares False: the head alone decides
         if self._slouch:  # leave the slouch only below both lower thresholds
             slouch = lean >= p.lean_off_deg or head >= p.head_off
         else:
             slouch = lean >= p.lean_on_deg or head >= p.head_on
-        ev.checks["slouching"] = bool(slouch)
+        ev.judge("slouching", bool(slouch))
         ev.signals["slouching"] = head
 
     def _judge_knees(self, pose: Pose, side: str, hp: NDArray[np.float64], ev: FrameEval) -> None:
         p = self.params
         leg = [side_landmark(side, n) for n in ("hip", "knee", "ankle")]
         if not seen(pose, leg, self.visibility_threshold, p.frame_margin):
-            ev.checks["knees_not_90"] = "hip, knee or ankle out of view (e.g. behind a desk)"
+            ev.not_measurable("knees_not_90", "hip, knee or ankle out of view (e.g. behind a desk)")
             return
         knee = float(joint_angle(hp, side_xy(pose, side, "knee"), side_xy(pose, side, "ankle")))
         ev.signals["knee_deg"] = knee
         ev.signals["knees_not_90"] = knee
-        ev.checks["knees_not_90"] = bool(knee < p.knee_min_deg or knee > p.knee_max_deg)
+        ev.judge("knees_not_90", bool(knee < p.knee_min_deg or knee > p.knee_max_deg))
 
     def _judge_feet_flat(self, pose: Pose, side: str, feet_hidden_share: float,
                          ev: FrameEval) -> None:
         p = self.params
         feet = [side_landmark(side, "heel"), side_landmark(side, "foot_index")]
         if not (seen(pose, feet, p.feet_visibility, p.frame_margin) and feet_hidden_share == 0.0):
-            ev.checks["feet_not_flat"] = "feet out of view (cropped or hidden)"
+            ev.not_measurable("feet_not_flat", "feet out of view (cropped or hidden)")
             return
         heel, toe = side_xy(pose, side, "heel"), side_xy(pose, side, "foot_index")
         # heel-up tilt of the foot: positive when the heel is higher than the toe
         heel_up = float(np.degrees(np.arctan2(toe[1] - heel[1], abs(toe[0] - heel[0]))))
         ev.signals["heel_up_deg"] = heel_up
         ev.signals["feet_not_flat"] = heel_up
-        ev.checks["feet_not_flat"] = bool(heel_up > p.heel_up_deg)
+        ev.judge("feet_not_flat", bool(heel_up > p.heel_up_deg))
 
     def _other_person(self, pose: Pose, trunk_ref: float) -> bool:
         """A frame with more than one person whose analysed pose is not where the seated
@@ -439,9 +439,9 @@ class SittingAnalyzer(Analyzer[SittingParams]):
         seated = ev.signals.get("seated", 0.0) > 0.5
         standing = ev.signals.get("standing", 0.0) > 0.5
         slouch = ev.checks.get("slouching")
-        if slouch is True or slouch is False:
-            self._slouch = bool(slouch)
-        good = not any(ev.checks.get(c) is True for c in POSTURE_CHECKS)
+        if slouch in (CheckState.FAULT, CheckState.OK):  # measured this frame
+            self._slouch = slouch == CheckState.FAULT
+        good = not any(ev.is_fault(c) for c in POSTURE_CHECKS)
         # neither (getting up, sitting down, perched): the previous phase goes on
         phase = "seated" if seated else ("standing" if standing else "unknown")
         if phase == "standing" and self._phase == "seated" and ev.signals.get("num_people", 1) > 1:

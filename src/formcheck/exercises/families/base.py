@@ -38,20 +38,35 @@ NOT_MEASURABLE = CheckState.NOT_MEASURABLE
 class FrameEval:
     """Pure per-frame evaluation of one pose.
 
-    checks: check id -> True (fault), False (ok) or a str (not measurable, the reason).
+    checks: check id -> its state this frame (set with :meth:`judge` and
+    :meth:`not_measurable`); reasons: why each not-measurable check could not be measured.
     signals: named measurements (degrees, normalised distances) the checks used.
     in_position: whether the person is in the exercise's start/working position.
     side: the body side measured (nearer the camera), if relevant.
     """
 
     t_s: float
-    checks: dict[str, bool | str] = field(default_factory=dict)
+    checks: dict[str, CheckState] = field(default_factory=dict)
     signals: dict[str, float] = field(default_factory=dict)
     in_position: bool = True
     side: str | None = None
     view: str | None = None
     #: joint angles (degrees) watched for ballistic motion (too_fast)
     motion: dict[str, float] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def judge(self, check: str, fault: bool) -> None:
+        """``check`` was measured this frame: a fault, or OK."""
+        self.checks[check] = FAULT if fault else OK
+        self.reasons.pop(check, None)
+
+    def not_measurable(self, check: str, reason: str) -> None:
+        """``check`` cannot be measured this frame, for ``reason`` (said to the user)."""
+        self.checks[check] = NOT_MEASURABLE
+        self.reasons[check] = reason
+
+    def is_fault(self, check: str) -> bool:
+        return self.checks.get(check) == FAULT
 
 
 class FaultTracker:
@@ -294,24 +309,25 @@ class Analyzer(ABC, Generic[P]):
         ev = self.evaluate(pose)
         # evaluate() may itself report part of the body out of view (e.g. feet hidden) while
         # still scoring what it can see; otherwise the required landmarks were visible.
-        partly_hidden = ev.checks.pop("not_visible", False) is True
+        partly_hidden = ev.checks.pop("not_visible", OK) == FAULT
+        ev.reasons.pop("not_visible", None)
         self.tracker.update("not_visible", partly_hidden, t_s, self.cue("not_visible"),
                             min_on_s=self._not_visible_min_on() if partly_hidden else None)
-        ev.checks.setdefault("not_in_position", not ev.in_position)
+        if "not_in_position" not in ev.checks:
+            ev.judge("not_in_position", not ev.in_position)
         self._too_fast(ev)
         states: dict[str, CheckState] = {"not_visible": FAULT if partly_hidden else OK}
-        for check, verdict in ev.checks.items():
-            if isinstance(verdict, str):
-                states[check] = NOT_MEASURABLE
+        for check, state in ev.checks.items():
+            states[check] = state
+            if state == NOT_MEASURABLE:
                 if check not in self.measured:
-                    self.not_measurable.setdefault(check, verdict)
+                    self.not_measurable.setdefault(check, ev.reasons[check])
                 self.tracker.update(check, None, t_s, self.cue(check), side=None)
                 continue
             self.measured.add(check)
             self.not_measurable.pop(check, None)
-            states[check] = FAULT if verdict else OK
             self.tracker.update(
-                check, bool(verdict), t_s, self.cue(check), value=ev.signals.get(check),
+                check, state == FAULT, t_s, self.cue(check), value=ev.signals.get(check),
                 min_on_s=self.fault_min_on_for(check), cue_after_s=self.cue_after_for(check),
             )
         self.step(ev)
@@ -405,12 +421,12 @@ class Analyzer(ABC, Generic[P]):
                 if sustained > self.too_fast_deg_s:
                     fast = True
         if timed:
-            ev.checks["too_fast"] = fast
+            ev.judge("too_fast", fast)
             ev.signals["too_fast"] = worst
             return
         if dt is not None and dt > window_s / 2:
-            ev.checks["too_fast"] = (
-                f"frames are {dt:.2f} s apart: too few to time a {window_s:.1f} s movement"
+            ev.not_measurable(
+                "too_fast", f"frames are {dt:.2f} s apart: too few to time a {window_s:.1f} s movement"
             )
 
     def _pain_gesture(self, pose: Pose, t_s: float) -> bool:

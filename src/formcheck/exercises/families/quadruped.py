@@ -257,7 +257,7 @@ class FloorAnalyzer(Analyzer[FP]):
     def _too_fast(self, ev: FrameEval) -> None:
         reason = self.timing_reason(self.context, speed=True)
         if reason is not None and "too_fast" not in ev.checks:
-            ev.checks["too_fast"] = reason
+            ev.not_measurable("too_fast", reason)
             return
         super()._too_fast(ev)
 
@@ -266,19 +266,19 @@ class FloorAnalyzer(Analyzer[FP]):
         yaw = body_yaw_deg(pose)
         ev.signals["yaw"] = yaw
         if not math.isfinite(yaw):
-            ev.checks["wrong_view"] = "shoulder and hip lines not found"
+            ev.not_measurable("wrong_view", "shoulder and hip lines not found")
             ev.view = "unknown"
         else:
             front = yaw < self.fp.front_view_max_yaw_deg
             ev.view = "front" if front else "side"
-            ev.checks["wrong_view"] = front
+            ev.judge("wrong_view", front)
         return yaw
 
     def cut_off(self, pose: Pose, side: str, ev: FrameEval) -> list[Landmark]:
         """Marks ``not_visible`` when a needed landmark lies outside the frame."""
         out = out_of_frame(pose, self.frame_landmarks(side), self.fp.frame_margin)
         if out:
-            ev.checks["not_visible"] = True
+            ev.judge("not_visible", True)
             ev.signals["cut_off"] = float(len(out))
         return out
 
