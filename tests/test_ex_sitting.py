@@ -128,6 +128,48 @@ def test_slouch_near_the_threshold_does_not_flicker():
     assert [f.check for f in res.faults].count("slouching") == 1
 
 
+def test_a_slouch_is_dated_from_leaving_the_upright_zone_so_its_speed_does_not_matter():
+    # the trunk tips forward through the 7 deg 'off' threshold at 10.0 s and the 12 deg
+    # 'on' one at ~10.2 s, and stays forward until the recording ends at 11.0 s: a 1 s
+    # excursion out of the upright zone is the 1 s slouch the 'seen' rule asks for, whether
+    # the person moved into it slowly or fast
+    def lean(t):
+        return 0.0 if t < 10.0 else min(20.0, 8.0 + (t - 10.0) * 20.0)
+
+    res, _ = analyze(lambda t: seated_pose(lean_deg=lean(t)), 11.05, fps=20.0)
+    spans = [f for f in res.faults if f.check == "slouching"]
+    assert len(spans) == 1 and spans[0].start_s == pytest.approx(10.0, abs=0.06)
+    # a lean that stays between the thresholds is no slouch, however long
+    res, _ = analyze(lambda t: seated_pose(lean_deg=10.0 if t >= 5 else 0.0), 20.0)
+    assert "slouching" not in reported(res)
+
+
+def test_fault_tracker_begin_dates_a_fault_from_its_way_in():
+    plain, dated = FaultTracker(min_on_s=1.0), FaultTracker(min_on_s=1.0)
+    for i in range(10):  # 0.0-0.9 s on the way in: no fault verdict yet
+        plain.update("x", False, i / 10, "cue")
+        dated.update("x", False, i / 10, "cue")
+    dated.begin("x", 0.0, 1.0)
+    assert dated.update("x", True, 1.0, "cue")  # 1 s since it began: open at once
+    assert not plain.update("x", True, 1.0, "cue")
+    assert dated.spans[0].start_s == 0.0
+    dated.begin("x", 0.5, 1.1)  # an open span keeps its start
+    dated.update("x", True, 1.1, "cue")
+    assert dated.spans[0].start_s == 0.0 and len(dated.spans) == 1
+
+
+@pytest.mark.parametrize("pose_kw", [{"lean_deg": 25.0}, {"head_fwd": 0.35}])
+def test_a_person_slouched_all_session_is_not_taken_for_a_rolled_camera(pose_kw):
+    # the upright reference is then the slouch itself; it may only explain what a camera
+    # rolled by camera_roll_max_deg would (10 deg of lean, 0.05 of head-forward)
+    res, fbs = analyze(lambda t: seated_pose(**pose_kw), 120.0)
+    spans = [f for f in res.faults if f.check == "slouching"]
+    assert len(spans) == 1 and spans[0].end_s - spans[0].start_s > 115.0
+    sig = fbs[-1].signals
+    assert 0.0 <= sig["lean_upright_offset_deg"] <= 10.0
+    assert abs(sig["head_upright_offset"]) <= 0.3 * math.sin(math.radians(10.0)) + 1e-9
+
+
 @pytest.mark.parametrize("knee, fault", [(90.0, False), (105.0, False), (130.0, True),
                                          (65.0, True)])
 def test_knee_angle_outside_75_110(knee, fault):
@@ -190,3 +232,27 @@ def test_sitting_01_clip(samples):
     wrong = [f for f in res.faults if f.check == "wrong_view"]
     assert wrong[0].start_s >= 14.8  # frontal from ~15.4 s only
     assert res.extra["seated_s"] > 15.0
+
+
+def test_a_rolled_camera_neither_hides_a_slouch_nor_makes_one(samples):
+    """Lean and head-forward are read against the image vertical less the person's own
+    upright offset, so a camera rolled 8 deg either way (the robustness suite's roll) keeps
+    the labelled judgements, on the side the suite checks (the slouch is found) and on the
+    side it cannot (no slouch where the person sits upright or only pushes the chin)."""
+    from formcheck.analysis.pipeline import analyze_track
+    from formcheck.analysis.robustness import roll
+    from formcheck.analysis.track import load_or_extract
+
+    def slouches(clip, deg):
+        track = roll(load_or_extract(samples / clip), deg)
+        res = analyze_track(track, "sitting").result
+        return [(f.start_s, f.end_s) for f in res.faults if f.check == "slouching"]
+
+    # sitting_12: head forward 0.23 at most against the image vertical rolled +8 deg
+    assert [s for s in slouches("sitting_12.mp4", 8.0) if 4.7 <= s[0] <= 5.6 and s[1] >= 6.3]
+    # sitting_11 rolled -8 deg: the chin pushed forward at ~1.4-2.2 s (labelled not a
+    # slouch) read 0.27 against the image vertical; only the real slouch from ~4.8 s remains
+    spans = slouches("sitting_11.mp4", -8.0)
+    assert len(spans) == 1 and spans[0][0] >= 4.5
+    # sitting_01 rolled -8 deg: he sits upright from ~8.8 s until he turns to the camera
+    assert not [s for s in slouches("sitting_01.mp4", -8.0) if s[0] > 9.5]

@@ -151,6 +151,20 @@ class FaultTracker:
             return True
         return False
 
+    def begin(self, check: str, t_start: float, t_now: float, side: str | None = None) -> None:
+        """Date the fault about to be fed for ``t_now`` from ``t_start`` (earlier): the
+        frames since ``t_start`` were the way into it (e.g. a posture that has left its
+        good zone on the way to the fault threshold). Call just before ``update(check,
+        True, t_now)``; a candidate or span already running keeps its own start."""
+        key = (check, side)
+        if key in self._open:
+            return
+        last = self._last_seen.get(key)
+        fresh = key not in self._cand_start or (last is not None and t_now - last > self.max_gap_s)
+        start = t_start if fresh else min(self._cand_start[key], t_start)
+        self._cand_start[key] = min(start, t_now)
+        self._last_seen[key] = t_now
+
     def add(self, span: FaultSpan) -> None:
         """Record an event-type fault (e.g. a hold released too early) directly."""
         self.spans.append(span)
