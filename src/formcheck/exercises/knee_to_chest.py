@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from formcheck.core.geometry import floor_angle_from_points
+from formcheck.core.geometry import Point, floor_angle_from_points
 from formcheck.core.pose import Landmark, Pose, side_landmark
 from formcheck.core.results import Hold, Rep
 from formcheck.exercises.families.base import FrameEval, HoldTimer, Hysteresis
@@ -163,11 +163,20 @@ class KneeToChestAnalyzer(LyingAnalyzer[KneeToChestParams]):
         else:
             ev.not_measurable("head_lifted", "ear not visible")
         ev.signals["head_lifted"] = head_lift
+        self._judge_opposite_leg(pose, flex, sh, hp, up, trunk, ev)
+        return ev
+
+    def _judge_opposite_leg(self, pose: Pose, flex: dict[str, float], sh: Point, hp: Point,
+                            up: Point, trunk: float, ev: FrameEval) -> None:
+        """opposite_leg_lifted: the heel of the leg not held, above the back line (trunk
+        lengths), or both legs pulled in."""
+        p = self.params
+        aux = self.lp.aux_visibility
         # the held leg as this frame alone shows it: the more bent one, if bent enough
         cands = [s for s in SIDES if math.isfinite(flex[s]) and flex[s] < p.hold_exit_deg]
         if not cands:
             ev.judge("opposite_leg_lifted", False)
-            return ev
+            return
         held = min(cands, key=lambda s: flex[s])
         other = _OTHER[held]
         heel = side_landmark(other, "heel")
@@ -183,7 +192,6 @@ class KneeToChestAnalyzer(LyingAnalyzer[KneeToChestParams]):
             ev.signals["opposite_leg_lifted"] = heel_h
         else:
             ev.not_measurable("opposite_leg_lifted", "the other foot is not visible")
-        return ev
 
     def step(self, ev: FrameEval) -> None:
         self.view_step(ev)

@@ -321,6 +321,13 @@ class Analyzer(ABC, Generic[P]):
             self.pause(t_s)
             return self._feedback(t_s, True, {"not_visible": FAULT}, side, pain=pain)
         ev = self.evaluate(pose)
+        states = self._record_checks(ev, t_s)
+        self.step(ev)
+        return self._feedback(t_s, True, states, ev.side, signals=ev.signals, pain=pain)
+
+    def _record_checks(self, ev: FrameEval, t_s: float) -> dict[str, CheckState]:
+        """Feed this frame's check states to the fault tracker (adding not_visible,
+        not_in_position and too_fast) and note what could not be measured; the states."""
         # evaluate() may itself report part of the body out of view (e.g. feet hidden) while
         # still scoring what it can see; otherwise the required landmarks were visible.
         partly_hidden = ev.checks.pop("not_visible", OK) == FAULT
@@ -344,8 +351,7 @@ class Analyzer(ABC, Generic[P]):
                 check, state == FAULT, t_s, self.cue(check), value=ev.signals.get(check),
                 min_on_s=self.fault_min_on_for(check), cue_after_s=self.cue_after_for(check),
             )
-        self.step(ev)
-        return self._feedback(t_s, True, states, ev.side, signals=ev.signals, pain=pain)
+        return states
 
     def _feedback(self, t_s: float, found: bool, states: dict[str, CheckState], side: str | None,
                   signals: dict[str, float] | None = None, message: str | None = None,
