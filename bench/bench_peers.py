@@ -7,8 +7,10 @@ In one run, on the same clip(s), each command is started as its own process and 
 start to exit (``os.wait4``: wall seconds, CPU seconds of all its threads, peak RSS), best of
 ``--repeat`` (the run with the shortest wall time):
 
-* ``formcheck analyze --json`` with default settings (the person detector on every frame) and
-  with ``--track`` (one person tracked), each also with ``--out-video``;
+* ``formcheck analyze --json`` with default settings (the person detector on every frame the
+  model looks at, about 15 of them per second of video), with ``--full-rate`` (every frame) and
+  with ``--track`` (one person tracked, every frame), the default and ``--track`` also with
+  ``--out-video``;
 * the bare Tasks model (mediapipe 1.2.x, the project's environment): OpenCV decode + BGR->RGB +
   ``PoseLandmarker.detect_for_video``, ``num_poses=1`` (tracking) and ``num_poses=2``;
 * the legacy API a peer project uses: mediapipe 0.10.14 ``mp.solutions.pose.Pose(
@@ -110,6 +112,8 @@ def commands(clip: Path, exercise: str, model: Path, tmp: Path, legacy: Path | N
     video = ["--out-video", str(tmp / "a.mp4")]
     rows = [("formcheck analyze --json (default)", fc),
             ("formcheck analyze --json --out-video", [*fc, *video])]
+    if has_flag("--full-rate"):
+        rows.append(("formcheck analyze --json --full-rate", [*fc, "--full-rate"]))
     if has_flag("--track"):
         rows.append(("formcheck analyze --json --track", [*fc, "--track"]))
         rows.append(("formcheck analyze --json --track --out-video", [*fc, "--track", *video]))

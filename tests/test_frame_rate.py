@@ -67,3 +67,30 @@ def test_bad_model_fps_is_a_clear_error(tmp_path, capsys):
     rc = main(["analyze", str(f), "--exercise", "plank", "--model-fps", "0", "--quiet"])
     err = capsys.readouterr().err
     assert rc == 2 and "--model-fps must be > 0" in err and "Traceback" not in err
+
+
+def test_recorded_video_default_rate(tmp_path):
+    # no rate flag: per-frame detection runs the model at the recorded-video default rate
+    # (every other frame of 30 fps); a tracker sees every frame (tracked and thinned lost reps)
+    f = clip(tmp_path / "room.mp4")
+    for flags, frames in (([], 12), (["--track"], 24), (["--full-rate"], 24)):
+        js = tmp_path / "r.json"
+        rc = main(["analyze", str(f), "--exercise", "plank", "--json", str(js), "--quiet", *flags])
+        assert rc == 1
+        assert json.loads(js.read_text())["frames"] == frames, flags
+
+
+def test_recorded_video_rate_rule():
+    from formcheck.io.estimator import RECORDED_MODEL_FPS
+
+    assert EstimatorOptions().for_recorded_video().model_fps == RECORDED_MODEL_FPS
+    assert EstimatorOptions(num_poses=1).for_recorded_video().model_fps is None
+    assert EstimatorOptions(model_fps=5.0).for_recorded_video().model_fps == 5.0
+
+
+def test_batch_default_rate_and_full_rate():
+    from formcheck.batch.jobs import ClipOptions, analysis_options
+
+    thinned = analysis_options(ClipOptions(exercise="plank"), "plank").estimator
+    every = analysis_options(ClipOptions(exercise="plank", full_rate=True), "plank").estimator
+    assert thinned.frame_step(30.0) == 2 and every.frame_step(30.0) == 1

@@ -31,6 +31,8 @@ class ClipOptions:
     model: str = "full"
     model_path: str | None = None
     smoothing: bool = True
+    #: the model on every frame, not at the recorded-video default rate (``--full-rate``)
+    full_rate: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ def analysis_options(options: ClipOptions, exercise: str) -> AnalysisOptions:
     from formcheck.io.estimator import EstimatorOptions
 
     est = EstimatorOptions(model=options.model, model_path=options.model_path)
+    if not options.full_rate:
+        est = est.for_recorded_video()
     return AnalysisOptions(
         exercise=exercise,
         estimator=est,

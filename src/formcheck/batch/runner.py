@@ -538,6 +538,9 @@ def add_batch_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
                    help="pose model variant (default: full)")
     b.add_argument("--model-path", metavar="FILE",
                    help="explicit pose_landmarker .task file (overrides --model lookup)")
+    b.add_argument("--full-rate", action="store_true",
+                   help="run the pose model on every frame (default: about 15 frames per "
+                   "second of video, as analyze)")
 
 
 def main_batch(args: argparse.Namespace) -> int:
@@ -545,7 +548,7 @@ def main_batch(args: argparse.Namespace) -> int:
     if args.scheduler and args.backend != "dask":
         raise BatchError("--scheduler needs --backend dask")
     options = ClipOptions(exercise=args.exercise, model=args.model, model_path=args.model_path,
-                          smoothing=not args.no_smoothing)
+                          smoothing=not args.no_smoothing, full_rate=args.full_rate)
     summary = run_batch(args.inputs, args.out, options, jobs=args.jobs, backend=args.backend,
                         scheduler=args.scheduler, progress=not args.quiet and sys.stderr.isatty(),
                         report=not args.no_report, clip_reports=args.clip_reports)

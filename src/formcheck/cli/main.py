@@ -49,23 +49,24 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_rate_args(p: argparse.ArgumentParser) -> None:
-    from formcheck.io.estimator import EstimatorOptions
+    from formcheck.io.estimator import RECORDED_MODEL_FPS
 
     p.add_argument("--track", action="store_true",
                    help="track one person instead of detecting people on every frame: about "
                    "1.45x faster and steadier, but it reads small posture changes smaller (see "
                    "the README); others in view are still looked for once a second")
-    fps = EstimatorOptions().model_fps
     p.add_argument("--full-rate", action="store_true",
-                   help="run the pose model on every frame" + (
-                       f" (default: about {fps:g} frames per second; an annotated video still "
-                       "has every frame)" if fps else " (the default)"))
+                   help="run the pose model on every frame (default: about "
+                   f"{RECORDED_MODEL_FPS:g} frames per second of video, the same answers on the "
+                   "labelled clips; with --track every frame; an annotated video still has "
+                   "every frame)")
     p.add_argument("--model-fps", type=float, default=None, metavar="FPS",
                    help="run the pose model on about this many frames per second of video")
 
 
 def estimator_options(args: argparse.Namespace) -> EstimatorOptions:
-    """EstimatorOptions from --model, --model-path, --track, --full-rate and --model-fps."""
+    """EstimatorOptions from --model, --model-path, --track, --full-rate and --model-fps
+    (neither: the recorded-video default rate, see :meth:`EstimatorOptions.for_recorded_video`)."""
     from dataclasses import replace
 
     from formcheck.io.estimator import EstimatorOptions
@@ -80,7 +81,7 @@ def estimator_options(args: argparse.Namespace) -> EstimatorOptions:
         if not fps > 0:
             raise UserError(f"--model-fps must be > 0, not {fps:g}")
         return replace(est, model_fps=fps)
-    return est
+    return est.for_recorded_video()
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
