@@ -7,8 +7,10 @@ it is given and uses the previous frame's landmarks to track, so a live loop tha
 hands it the newest camera frame gets the lowest latency without LIVE_STREAM's callback
 queue (which would let results lag behind the person).
 
-By default (``num_poses=2``) MediaPipe's person detector runs on every frame, so a second
-person is found and the largest one is analysed. With ``num_poses=1`` (``--track``) one
+By default (``num_poses=2``) MediaPipe's person detector runs on every frame it is given, so
+a second person is found and the largest one is analysed (for recorded video the CLI and batch
+give it about :data:`RECORDED_MODEL_FPS` frames per second, see
+:meth:`EstimatorOptions.for_recorded_video`). With ``num_poses=1`` (``--track``) one
 person is tracked: the detector runs only when the track is lost, which on a 720p clip is
 about 1.45x faster with 5x less frame-to-frame jitter (bench/bench_tracking.py), and a second,
 multi-person landmarker (the people check) runs about once a second (``people_check_ms``) to
