@@ -497,6 +497,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--videos", help="folder of the clips (default: beside labels)")
     p.add_argument("--exercise", action="append", help="only this exercise (repeatable)")
     p.add_argument("--model", choices=["lite", "full", "heavy"], default="full")
+    p.add_argument("--model-fps", type=float, metavar="FPS",
+                   help="landmarks of the model on about this many frames per second (as "
+                   "analyze's default for recorded video, 15); default every frame")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
     p.add_argument("--cache", metavar="DIR", help="reuse judgements computed by the same code")
     p.add_argument("--min-share", type=float, default=0.0,
@@ -504,7 +507,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     from formcheck.io.estimator import EstimatorOptions
 
-    js = run_suite(args.labels, args.videos, EstimatorOptions(model=args.model),
+    js = run_suite(args.labels, args.videos,
+                   EstimatorOptions(model=args.model, model_fps=args.model_fps),
                    args.exercise, jobs=args.jobs, cache_dir=args.cache)
     print(format_report(js))
     low = [t for t in tally(js).values() if t.share < args.min_share]
