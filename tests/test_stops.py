@@ -187,9 +187,11 @@ def test_ctrl_c_in_batch_prints_no_worker_traceback(samples, tmp_path):
     for the next one used to die of it with "Process SpawnProcess-N:" and a traceback."""
     out = tmp_path / "o"
     short, long = samples / "plank_09.mp4", samples / "sitting_01.mp4"  # 1 s and 17 s
-    # --full-rate: the model on every frame keeps the long clip busy long enough
+    # --full-rate and an empty landmark cache: the model on every frame keeps the long clip
+    # busy long enough (with the suite's shared cache, an earlier test may have its landmarks)
+    fresh = dict(env(), FORMCHECK_CACHE_DIR=str(tmp_path / "cache"))
     p = subprocess.Popen(FC + ["batch", str(short), str(long), "-e", "auto", "--out",
-                               str(out), "--jobs", "2", "-q", "--full-rate"], env=env(),
+                               str(out), "--jobs", "2", "-q", "--full-rate"], env=fresh,
                          stderr=subprocess.PIPE, text=True, start_new_session=True)
     wait_for(lambda: (out / "plank_09.json").is_file(), 300, "the short clip")
     time.sleep(1.0)  # its worker now waits for work; the other is busy with the long clip
