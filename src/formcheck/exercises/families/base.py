@@ -110,37 +110,62 @@ class FaultTracker:
         said and shown) only once it has lasted this long; a span that ends sooner stays in
         ``spans`` with ``cued=False`` (seen, not said)."""
         key = (check, side)
-        on = self.min_on_s if min_on_s is None else min_on_s
         if fault is None:
-            last = self._last_seen.get(key)
-            if last is not None and t_s - last > self.max_gap_s:
-                self._cand_start.pop(key, None)
-            return key in self._open
-        if fault:
-            self._ok_since.pop(key, None)
-            last = self._last_seen.get(key)
-            if key not in self._cand_start or (last is not None and t_s - last > self.max_gap_s):
-                self._cand_start[key] = t_s
-            self._last_seen[key] = t_s
-            span = self._open.get(key)
-            if span is None and t_s - self._cand_start[key] >= on:
-                span = FaultSpan(check, self._cand_start[key], t_s, cue, side, t_s, value,
-                                 cued=cue_after_s is None)
-                self._open[key] = span
-                self.spans.append(span)
-            if span is not None:
-                span.end_s = t_s
-                if not span.cued and cue_after_s is not None \
-                        and t_s - span.start_s >= cue_after_s - 1e-9:
-                    span.cued = True
-                if value is not None and np.isfinite(value):
-                    better = span.worst_value is None or (
-                        value > span.worst_value if worse == "max" else value < span.worst_value
-                    )
-                    if better:
-                        span.worst_value, span.worst_s = float(value), t_s
-            return span is not None
-        # ok frame
+            return self._no_verdict(key, t_s)
+        if not fault:
+            return self._ok_frame(key, t_s)
+        on = self.min_on_s if min_on_s is None else min_on_s
+        span = self._fault_frame(key, t_s, on, cue, value, cue_after_s)
+        if span is None:
+            return False
+        self._extend(span, t_s, value, worse, cue_after_s)
+        return True
+
+    def _no_verdict(self, key: tuple[str, str | None], t_s: float) -> bool:
+        """A frame with no verdict: a candidate not seen for over ``max_gap_s`` is dropped;
+        an open span stays open."""
+        last = self._last_seen.get(key)
+        if last is not None and t_s - last > self.max_gap_s:
+            self._cand_start.pop(key, None)
+        return key in self._open
+
+    def _fault_frame(self, key: tuple[str, str | None], t_s: float, on: float, cue: str,
+                     value: float | None, cue_after_s: float | None) -> FaultSpan | None:
+        """A fault frame: (re)start the candidate after a gap, and open its span once it has
+        been seen for ``on`` seconds. The open span, if any."""
+        self._ok_since.pop(key, None)
+        last = self._last_seen.get(key)
+        if key not in self._cand_start or (last is not None and t_s - last > self.max_gap_s):
+            self._cand_start[key] = t_s
+        self._last_seen[key] = t_s
+        span = self._open.get(key)
+        if span is None and t_s - self._cand_start[key] >= on:
+            check, side = key
+            span = FaultSpan(check, self._cand_start[key], t_s, cue, side, t_s, value,
+                             cued=cue_after_s is None)
+            self._open[key] = span
+            self.spans.append(span)
+        return span
+
+    @staticmethod
+    def _extend(span: FaultSpan, t_s: float, value: float | None, worse: str,
+                cue_after_s: float | None) -> None:
+        """The open span (just opened or not) at a fault frame ``t_s``: its end, whether it is
+        cued yet, and its worst value (the largest, or with ``worse="min"`` the smallest)."""
+        span.end_s = t_s
+        if not span.cued and cue_after_s is not None \
+                and t_s - span.start_s >= cue_after_s - 1e-9:
+            span.cued = True
+        if value is not None and np.isfinite(value):
+            better = span.worst_value is None or (
+                value > span.worst_value if worse == "max" else value < span.worst_value
+            )
+            if better:
+                span.worst_value, span.worst_s = float(value), t_s
+
+    def _ok_frame(self, key: tuple[str, str | None], t_s: float) -> bool:
+        """An OK frame: the candidate ends; an open span closes after ``min_off_s`` of OK
+        frames."""
         self._cand_start.pop(key, None)
         if key in self._open:
             since = self._ok_since.setdefault(key, t_s)
