@@ -98,6 +98,24 @@ def test_event_fault_cue_is_shown_for_a_few_seconds_after_the_event():
     assert a.result().fault_ids == ["hold_too_short"]
 
 
+def test_event_faults_reach_the_result_with_what_was_and_was_not_measured():
+    a = _EventAnalyzer()
+    a.mark_unmeasurable("hold_too_short", "frames are 0.30 s apart")
+    a.mark_unmeasurable("hold_too_short", "a later reason")  # the first reason is kept
+    a.mark_unmeasurable("hips_too_low", "hips out of view")
+    a.mark_unmeasurable("lowering_too_fast", "frames are 0.30 s apart")
+    held = a.add_event("hold_too_short", 2.0, 3.5, 1.5, side="left")  # judged: measured
+    seen = a.record_event("hips_too_low", 4.0, 5.0, 12.0, worst_s=4.5)  # recorded as given
+    a.mark_measured("lowering_too_fast")
+    a.mark_unmeasurable("lowering_too_fast", "too late")  # judged already
+    res = a.result()
+    assert [(f.check, f.start_s, f.end_s, f.side, f.worst_s, f.worst_value) for f in res.faults] \
+        == [("hold_too_short", 2.0, 3.5, "left", 3.5, 1.5), ("hips_too_low", 4.0, 5.0, None, 4.5, 12.0)]
+    assert res.faults[0].cue == "Hold at the top for 5 seconds"
+    assert res.not_measurable == {"hips_too_low": "hips out of view"}
+    assert a.tracker.events == [held, seen]
+
+
 def test_analyzer_rejects_params_of_another_exercise():
     with pytest.raises(ValueError, match="expects"):
         _EventAnalyzer(params=object())

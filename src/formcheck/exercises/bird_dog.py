@@ -41,7 +41,7 @@ import math
 from dataclasses import dataclass, field
 
 from formcheck.core.pose import Landmark, Pose, side_landmark
-from formcheck.core.results import FaultSpan, Hold, Rep
+from formcheck.core.results import Hold, Rep
 from formcheck.core.view import body_yaw_deg
 from formcheck.exercises.families.base import FrameEval, HoldTimer, Hysteresis
 from formcheck.exercises.families.quadruped import (
@@ -553,21 +553,10 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
         p = self.params
         side = self._rep_side(e)
         if self.timing_ok():
-            self.measured.add("hold_too_short")
-            self.not_measurable.pop("hold_too_short", None)
+            self.mark_measured("hold_too_short")
             if e.top_s < p.hold_min_s:
                 e.faults.add("hold_too_short")
-                self.tracker.add(
-                    FaultSpan(
-                        "hold_too_short",
-                        e.start_s,
-                        t,
-                        self.cue("hold_too_short"),
-                        side=side,
-                        worst_s=t,
-                        worst_value=e.top_s,
-                    )
-                )
+                self.add_event("hold_too_short", e.start_s, t, e.top_s, side=side)
         elif "hold_too_short" not in self.measured:
             self.not_measurable["hold_too_short"] = self.timing_reason(self.context) or ""
         rep = Rep(
@@ -596,19 +585,13 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
             if not lifted:
                 continue
             if top == 0 or measured < p.min_measured_share * top:
-                if check not in self.measured:
-                    where = "hand" if limb == "arm" else "foot"
-                    self.not_measurable[check] = f"the extended {where} is out of the frame"
+                where = "hand" if limb == "arm" else "foot"
+                self.mark_unmeasurable(check, f"the extended {where} is out of the frame")
                 continue
-            self.measured.add(check)
-            self.not_measurable.pop(check, None)
+            self.mark_measured(check)
             if peak < limit:
                 e.faults.add(check)
-                self.tracker.add(
-                    FaultSpan(
-                        check, e.start_s, t, self.cue(check), worst_s=peak_s, worst_value=peak
-                    )
-                )
+                self.record_event(check, e.start_s, t, peak, worst_s=peak_s)
 
     def pause(self, t_s: float) -> None:
         """No usable pose: the hold timer stops (it neither advances nor ends)."""

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from formcheck.core.pose import Landmark, Pose, side_landmark
-from formcheck.core.results import FaultSpan, Rep
+from formcheck.core.results import Rep
 from formcheck.exercises.families.base import FrameEval, Hysteresis
 from formcheck.exercises.families.quadruped import (
     AllFoursParams,
@@ -304,30 +304,18 @@ class CatCowAnalyzer(FloorAnalyzer[CatCowParams]):
         self.ranges.append(rng)
         self.extra["phase_ranges_deg"] = [round(r, 1) for r in self.ranges]
         if rng < p.small_range_deg:
-            self.tracker.add(
-                FaultSpan(
-                    "small_range",
-                    a[2],
-                    b[2],
-                    self.cue("small_range"),
-                    worst_s=b[2],
-                    worst_value=rng,
-                )
-            )
+            # small_range is also judged per frame (and may be not measurable there): this
+            # cycle's verdict leaves its measured state alone
+            self.record_event("small_range", a[2], b[2], rng, worst_s=b[2])
             for rep in self.reps:
                 if rep.start_s <= b[1] <= rep.end_s + 1e-9 and "small_range" not in rep.faults:
                     rep.good = False
                     rep.faults.append("small_range")
         if self.timing_ok():
-            self.measured.add("too_fast")
-            self.not_measurable.pop("too_fast", None)
             self.extra.setdefault("phase_durations_s", []).append(round(took, 2))
+            self.mark_measured("too_fast")
             if took < p.min_phase_duration_s:
-                self.tracker.add(
-                    FaultSpan(
-                        "too_fast", a[2], b[2], self.cue("too_fast"), worst_s=b[2], worst_value=took
-                    )
-                )
+                self.add_event("too_fast", a[2], b[2], took)
 
     def _range_window(self, t: float, spine: float) -> None:
         p = self.params

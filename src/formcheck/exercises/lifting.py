@@ -437,8 +437,7 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
             self.tracker.update("bending_at_waist", True, t_s, cue, value=trunk, min_on_s=0.0)
             self._stoop_span = self.tracker.open_span("bending_at_waist")
             if self._stoop_span is None:  # cannot happen with min_on_s=0; keep the record
-                self._stoop_span = FaultSpan("bending_at_waist", start, t_s, cue)
-                self.tracker.add(self._stoop_span)
+                self._stoop_span = self.record_event("bending_at_waist", start, t_s)
             self._stoop_span.start_s = min(self._stoop_span.start_s, start)
             self.notes.append(f"stoop at {start:.1f} s: trunk {trunk:.0f} deg forward with the "
                               f"knees at {knee:.0f} deg (warned at {t_s:.1f} s)")
@@ -453,14 +452,11 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
             kind = "stoop"
             faults = ["bending_at_waist"] + faults
             if self._stoop_span is None:
-                self.tracker.add(FaultSpan("bending_at_waist", start, t_end,
-                                           self.cue("bending_at_waist"), worst_s=start,
-                                           worst_value=trunk))
+                self.record_event("bending_at_waist", start, t_end, trunk, worst_s=start)
         elif not np.isfinite(knee) or view == "front":
             kind = None  # knees not measurable at the bottom: not judged, not a guessed squat
         if view != "front" and np.isfinite(knee):
-            self.measured.add("bending_at_waist")
-            self.not_measurable.pop("bending_at_waist", None)
+            self.mark_measured("bending_at_waist")
         self.reps.append(Rep(index=len(self.reps), start_s=start, end_s=t_end,
                              peak_s=start, good=not faults, faults=faults, kind=kind))
         self.notes.append(
@@ -473,10 +469,9 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
         kinds = [r.kind for r in self.reps]
         self.extra.update(squat_lifts=kinds.count("squat"), stoop_lifts=kinds.count("stoop"))
         if self._stoop_span is not None:
-            self.measured.add("bending_at_waist")  # warned at a bend that did not finish
-            self.not_measurable.pop("bending_at_waist", None)
+            self.mark_measured("bending_at_waist")  # warned at a bend that did not finish
         elif not self.reps:
-            self.not_measurable.setdefault(
+            self.mark_unmeasurable(
                 "bending_at_waist", "no bend to the bottom with trunk and knees in view was seen")
 
     def live_status(self) -> tuple[float | None, float | None, str]:

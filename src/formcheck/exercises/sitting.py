@@ -588,7 +588,7 @@ class SittingAnalyzer(Analyzer[SittingParams]):
     def _check_interval(self, t_s: float) -> None:
         """sat_too_long from the moment the seated clock reaches the interval until the
         break starts (said once: the span stays open while sitting goes on)."""
-        self.measured.add("sat_too_long")
+        self.mark_measured("sat_too_long")
         cue = self.cue("sat_too_long")
         over = (self._bout_start is not None and self._phase == "seated"
                 and t_s - self._bout_start >= self.params.interval_s - 1e-6)

@@ -12,7 +12,10 @@ An analyzer subclass provides:
   counted then: the base times every frame, with or without a pose).
 
 The base turns per-frame check states into debounced ``FaultSpan``s, so jitter around a
-threshold does not flicker a fault on and off.
+threshold does not flicker a fault on and off. Faults judged once rather than per frame (a hold
+released too early, a cycle of too small a range) are events: every analyzer records them with
+:meth:`Analyzer.add_event` (or :meth:`Analyzer.record_event`), and says what it could or could
+not judge with :meth:`Analyzer.mark_measured` / :meth:`Analyzer.mark_unmeasurable`.
 """
 
 from __future__ import annotations
@@ -322,6 +325,34 @@ class Analyzer(ABC, Generic[P]):
     def cue(self, check: str) -> str:
         return cue_for(self.exercise_id, check)
 
+    # ---- event faults and measurability -------------------------------------------------
+    def mark_measured(self, check: str) -> None:
+        """``check`` was judged (a fault or OK): it is not reported as not measurable."""
+        self.measured.add(check)
+        self.not_measurable.pop(check, None)
+
+    def mark_unmeasurable(self, check: str, reason: str) -> None:
+        """``check`` could not be judged, for ``reason`` (said to the user): the first reason
+        is kept, and none once the check has been judged."""
+        if check not in self.measured:
+            self.not_measurable.setdefault(check, reason)
+
+    def record_event(self, check: str, start_s: float, end_s: float, value: float | None = None,
+                     side: str | None = None, worst_s: float | None = None) -> FaultSpan:
+        """Record an event-type fault (no duration to debounce: a pain stop, a cycle of too
+        small a range) as given; ``worst_s``: its worst moment, where ``value`` was measured.
+        Whether the check was measured is left to the caller (:meth:`add_event` marks it)."""
+        span = FaultSpan(check, start_s, end_s, self.cue(check), side, worst_s, value)
+        self.tracker.add(span)
+        return span
+
+    def add_event(self, check: str, start_s: float, end_s: float, value: float | None = None,
+                  side: str | None = None) -> FaultSpan:
+        """Record an event-type fault judged at ``end_s`` (a hold released too early, a fast
+        lowering...): the check counts as measured; its worst moment is its end."""
+        self.mark_measured(check)
+        return self.record_event(check, start_s, end_s, value, side, worst_s=end_s)
+
     def update(self, pose: Pose | None, t_ms: float | None = None) -> FrameFeedback:
         """Feed one frame. ``pose`` None means no person found; ``t_ms`` is then required."""
         if pose is None and t_ms is None:
@@ -366,12 +397,10 @@ class Analyzer(ABC, Generic[P]):
         for check, state in ev.checks.items():
             states[check] = state
             if state == NOT_MEASURABLE:
-                if check not in self.measured:
-                    self.not_measurable.setdefault(check, ev.reasons[check])
+                self.mark_unmeasurable(check, ev.reasons[check])
                 self.tracker.update(check, None, t_s, self.cue(check), side=None)
                 continue
-            self.measured.add(check)
-            self.not_measurable.pop(check, None)
+            self.mark_measured(check)
             self.tracker.update(
                 check, state == FAULT, t_s, self.cue(check), value=ev.signals.get(check),
                 min_on_s=self.fault_min_on_for(check), cue_after_s=self.cue_after_for(check),
@@ -520,7 +549,7 @@ class Analyzer(ABC, Generic[P]):
     def record_pain_stop(self, t_s: float) -> None:
         """Record a pain stop (gesture or a key press in live mode)."""
         self.pain_stops.append(t_s)
-        self.tracker.add(FaultSpan("pain_stop", t_s, t_s, self.cue("pain_stop")))
+        self.record_event("pain_stop", t_s, t_s)
 
     # ---- result -------------------------------------------------------------------------
     def result(self) -> ExerciseResult:

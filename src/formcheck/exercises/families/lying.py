@@ -38,7 +38,6 @@ from formcheck.core.geometry import pt as pt
 from formcheck.core.geometry import seg_deg as seg_deg
 from formcheck.core.geometry import up_vec as up_vec
 from formcheck.core.pose import Landmark, Pose, side_landmark
-from formcheck.core.results import FaultSpan
 from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
 from formcheck.exercises.families.base import Analyzer, FrameEval
 
@@ -170,7 +169,7 @@ class LyingAnalyzer(Analyzer[LP]):
         if not math.isfinite(yaw):
             self.tracker.update("wrong_view", None, ev.t_s, self.cue("wrong_view"))
             return
-        self.measured.add("wrong_view")
+        self.mark_measured("wrong_view")
         self.tracker.update(
             "wrong_view",
             yaw < self.lp.front_view_max_yaw_deg,
@@ -199,27 +198,6 @@ class LyingAnalyzer(Analyzer[LP]):
             face_up = height(pt(pose, Landmark.NOSE), pt(pose, ear), up) / trunk
             return face_up > self.lp.face_up_min
         return True
-
-    def add_event(
-        self,
-        check: str,
-        start_s: float,
-        end_s: float,
-        value: float | None = None,
-        side: str | None = None,
-    ) -> None:
-        """Record an event-type fault (a hold released too early, a fast lowering...)."""
-        self.measured.add(check)
-        self.not_measurable.pop(check, None)
-        self.tracker.add(FaultSpan(check, start_s, end_s, self.cue(check), side, end_s, value))
-
-    def mark_measured(self, check: str) -> None:
-        self.measured.add(check)
-        self.not_measurable.pop(check, None)
-
-    def mark_unmeasurable(self, check: str, reason: str) -> None:
-        if check not in self.measured:
-            self.not_measurable.setdefault(check, reason)
 
     def finish_timing(self) -> None:
         """At the end: timed checks never judged because of the frame rate say why."""
