@@ -116,6 +116,17 @@ def test_event_faults_reach_the_result_with_what_was_and_was_not_measured():
     assert a.tracker.events == [held, seen]
 
 
+def test_a_timed_stretch_under_its_minimum_is_an_event_fault_and_one_at_it_is_measured_ok():
+    a = _EventAnalyzer()
+    assert a.judge_min_duration("hold_too_short", 1.0, 4.0, 3.0, 5.0, side="left")
+    assert not a.judge_min_duration("lowering_too_fast", 6.0, 7.0, 1.0, 1.0)
+    a.mark_unmeasurable("lowering_too_fast", "frames are 0.30 s apart")  # judged already
+    res = a.result()
+    assert [(f.check, f.start_s, f.end_s, f.side, f.worst_s, f.worst_value) for f in res.faults] \
+        == [("hold_too_short", 1.0, 4.0, "left", 4.0, 3.0)]
+    assert res.not_measurable == {}
+
+
 def test_analyzer_rejects_params_of_another_exercise():
     with pytest.raises(ValueError, match="expects"):
         _EventAnalyzer(params=object())

@@ -553,10 +553,9 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
         p = self.params
         side = self._rep_side(e)
         if self.timing_ok():
-            self.mark_measured("hold_too_short")
-            if e.top_s < p.hold_min_s:
+            if self.judge_min_duration("hold_too_short", e.start_s, t, e.top_s, p.hold_min_s,
+                                       side=side):
                 e.faults.add("hold_too_short")
-                self.add_event("hold_too_short", e.start_s, t, e.top_s, side=side)
         elif "hold_too_short" not in self.measured:
             self.not_measurable["hold_too_short"] = self.timing_reason(self.context) or ""
         rep = Rep(

@@ -313,9 +313,7 @@ class CatCowAnalyzer(FloorAnalyzer[CatCowParams]):
                     rep.faults.append("small_range")
         if self.timing_ok():
             self.extra.setdefault("phase_durations_s", []).append(round(took, 2))
-            self.mark_measured("too_fast")
-            if took < p.min_phase_duration_s:
-                self.add_event("too_fast", a[2], b[2], took)
+            self.judge_min_duration("too_fast", a[2], b[2], took, p.min_phase_duration_s)
 
     def _range_window(self, t: float, spine: float) -> None:
         p = self.params

@@ -313,11 +313,8 @@ class GluteBridgeAnalyzer(LyingAnalyzer[GluteBridgeParams]):
         rep["hold_good"] = rep.get("hold_good", 0.0) + hold.good_s
         if not self.timing_ok() or rep["opening"]:  # an opening hold's start was not seen
             return
-        if hold.duration_s < p.hold_min_s:
-            self.add_event("hold_too_short", hold.start_s, hold.end_s, hold.duration_s)
+        if self.judge_hold(hold, p.hold_min_s):
             rep["faults"].add("hold_too_short")
-        else:
-            self.mark_measured("hold_too_short")
 
     def _judge_lowering(self, t0: float, t1: float) -> None:
         p = self.params
@@ -325,13 +322,9 @@ class GluteBridgeAnalyzer(LyingAnalyzer[GluteBridgeParams]):
         if not self.timing_ok():
             return
         dur = t1 - t0
-        if dur < p.lowering_min_s:
-            self.add_event("lowering_too_fast", t0, t1, dur)
-            if self.reps:
-                self.reps[-1].faults.append("lowering_too_fast")
-                self.reps[-1].good = False
-        else:
-            self.mark_measured("lowering_too_fast")
+        if self.judge_min_duration("lowering_too_fast", t0, t1, dur, p.lowering_min_s) and self.reps:
+            self.reps[-1].faults.append("lowering_too_fast")
+            self.reps[-1].good = False
         self.extra.setdefault("lowering_s", []).append(round(dur, 3))
 
     def pause(self, t_s: float) -> None:

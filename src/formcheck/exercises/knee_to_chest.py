@@ -239,16 +239,9 @@ class KneeToChestAnalyzer(LyingAnalyzer[KneeToChestParams]):
             )
         if released:
             self._released_holds += 1
-            if opening:
-                pass  # its start was not seen: hold_too_short cannot be judged
-            elif self.timing_ok():
-                if hold.duration_s < p.hold_min_s:
-                    self.add_event(
-                        "hold_too_short", hold.start_s, hold.end_s, hold.duration_s, side=side
-                    )
-                    faults.append("hold_too_short")
-                else:
-                    self.mark_measured("hold_too_short")
+            # an opening hold's start was not seen: hold_too_short cannot be judged
+            if not opening and self.timing_ok() and self.judge_hold(hold, p.hold_min_s, side):
+                faults.append("hold_too_short")
         self.reps.append(
             Rep(
                 index=len(self.reps) + 1,

@@ -239,12 +239,8 @@ class PelvicTiltAnalyzer(LyingAnalyzer[PelvicTiltParams]):
         p = self.params
         self.holds.append(hold)
         faults = sorted(self._rep_faults)
-        if self.timing_ok():
-            if hold.duration_s < p.hold_min_s:
-                self.add_event("hold_too_short", hold.start_s, hold.end_s, hold.duration_s)
-                faults.append("hold_too_short")
-            else:
-                self.mark_measured("hold_too_short")
+        if self.timing_ok() and self.judge_hold(hold, p.hold_min_s):
+            faults.append("hold_too_short")
         self.reps.append(
             Rep(
                 index=len(self.reps) + 1,

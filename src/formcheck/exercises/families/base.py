@@ -353,6 +353,18 @@ class Analyzer(ABC, Generic[P]):
         self.mark_measured(check)
         return self.record_event(check, start_s, end_s, value, side, worst_s=end_s)
 
+    def judge_min_duration(self, check: str, start_s: float, end_s: float, took_s: float,
+                           min_s: float, side: str | None = None) -> bool:
+        """``check`` on one timed stretch (a hold, a lowering, a movement phase) from
+        ``start_s`` to ``end_s`` that took ``took_s``: a fault event when that is under
+        ``min_s``, else measured OK. Returns whether it was a fault. Whether the stretch can be
+        timed at all (the frame rate) is the caller's to decide first."""
+        if took_s < min_s:
+            self.add_event(check, start_s, end_s, took_s, side=side)
+            return True
+        self.mark_measured(check)
+        return False
+
     def update(self, pose: Pose | None, t_ms: float | None = None) -> FrameFeedback:
         """Feed one frame. ``pose`` None means no person found; ``t_ms`` is then required."""
         if pose is None and t_ms is None:

@@ -38,6 +38,7 @@ from formcheck.core.geometry import pt as pt
 from formcheck.core.geometry import seg_deg as seg_deg
 from formcheck.core.geometry import up_vec as up_vec
 from formcheck.core.pose import Landmark, Pose, side_landmark
+from formcheck.core.results import Hold
 from formcheck.core.view import WRONG_VIEW_MAX_YAW_DEG, WRONG_VIEW_MIN_S, body_yaw_deg
 from formcheck.exercises.families.base import Analyzer, FrameEval
 
@@ -198,6 +199,14 @@ class LyingAnalyzer(Analyzer[LP]):
             face_up = height(pt(pose, Landmark.NOSE), pt(pose, ear), up) / trunk
             return face_up > self.lp.face_up_min
         return True
+
+    def judge_hold(self, hold: Hold, min_s: float, side: str | None = None) -> bool:
+        """hold_too_short on one released hold whose start was seen, frames permitting (the
+        caller asks :meth:`timing_ok` first): a fault event when it lasted under ``min_s``,
+        else measured OK. Returns whether it was too short."""
+        return self.judge_min_duration(
+            "hold_too_short", hold.start_s, hold.end_s, hold.duration_s, min_s, side=side
+        )
 
     def finish_timing(self) -> None:
         """At the end: timed checks never judged because of the frame rate say why."""
