@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -340,31 +341,37 @@ def test_camera_that_cannot_be_opened_is_a_clear_error(tmp_path):
 CLIP = SAMPLES / "glute_bridge_01.mp4"
 
 
-def _free_display() -> int:
-    for n in range(91, 140):
-        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
-            return n
-    pytest.skip("no free X display number")
-
-
 @pytest.fixture
 def xvfb():
+    """A private X server. Xvfb picks a free display number itself (-displayfd) and reports it
+    once it accepts clients: choosing a number by looking for lock files raced with other test
+    runs on the same machine (two servers wanted one number, windows went to the other)."""
     exe = shutil.which("Xvfb")
     if exe is None:
         pytest.skip("Xvfb is not installed (apt-get install xvfb): cannot open a window here")
-    n = _free_display()
+    r, w = os.pipe()
     proc = subprocess.Popen(
-        [exe, f":{n}", "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+        [exe, "-displayfd", str(w), "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+        pass_fds=(w,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(100):
-        if Path(f"/tmp/.X11-unix/X{n}").exists():
-            break
-        time.sleep(0.05)
+    os.close(w)
     try:
-        yield f":{n}"
+        number = b""
+        deadline = time.monotonic() + 30
+        while not number.endswith(b"\n") and time.monotonic() < deadline:
+            ready, _, _ = select.select([r], [], [], 0.5)
+            if ready:
+                chunk = os.read(r, 16)
+                if not chunk:
+                    break
+                number += chunk
+        if not number.strip().isdigit():
+            pytest.fail(f"Xvfb did not report a display within 30 s (exit {proc.poll()})")
+        yield f":{int(number)}"
     finally:
+        os.close(r)
         proc.terminate()
         proc.wait(timeout=5)
 
@@ -459,7 +466,8 @@ def test_live_window_end_to_end(xvfb, tmp_path):
     shutil.copy(tmp_path / f"shot{best_i}.png", keep / "live_glute_bridge.png")
     seen = [(t, round(float((s.max(axis=2) > 40).mean()), 2), round(overlay_share(s), 4))
             for t, s in zip(taken, shots)]
-    why = f"(s after start, screen share lit, overlay share) per screenshot: {seen}; live: {doc.get('live')}"
+    why = (f"(s after start, screen share lit, overlay share) per screenshot: {seen}; "
+           f"live: {doc.get('live')}; stderr: {stderr[-800:]!r}")
     # the overlay is on screen: skeleton green (good) or red (fault) pixels, the dark panel
     assert overlay_share(best) > 0.0005, why
     # the status panel's blue stripe at the window's left edge (the window sits at 0, 0)
