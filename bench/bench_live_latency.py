@@ -40,16 +40,19 @@ def ensure_display() -> subprocess.Popen | None:
     exe = shutil.which("Xvfb")
     if exe is None:
         sys.exit("no DISPLAY and Xvfb is not installed: cannot open a window")
-    for n in range(91, 140):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            break
-    proc = subprocess.Popen([exe, f":{n}", "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+    # Xvfb picks a free display itself and reports it once it accepts clients (probing for
+    # free lock files races with any other X server starting at the same moment)
+    r, w = os.pipe()
+    proc = subprocess.Popen([exe, "-displayfd", str(w), "-screen", "0", "1400x900x24",
+                             "-nolisten", "tcp"], pass_fds=(w,),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        if Path(f"/tmp/.X11-unix/X{n}").exists():
-            break
-        time.sleep(0.05)
-    os.environ["DISPLAY"] = f":{n}"
+    os.close(w)
+    with os.fdopen(r, "rb") as reported:
+        n = reported.readline().strip()  # blocks until the server is up (or has exited)
+    if not n.isdigit():
+        proc.kill()
+        sys.exit(f"Xvfb did not start (exit {proc.wait()})")
+    os.environ["DISPLAY"] = f":{int(n)}"
     return proc
 
 
