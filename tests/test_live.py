@@ -84,8 +84,15 @@ class Proc:
         self.calls = 0
 
     def __call__(self, pose, t_ms):
+        smoothed = self.smooth(pose)
+        return smoothed, self.analyse(pose, smoothed, t_ms)
+
+    def smooth(self, pose):
+        return pose
+
+    def analyse(self, raw, smoothed, t_ms):
         self.calls += 1
-        return pose, self.analyzer.update(pose, t_ms)
+        return self.analyzer.update(smoothed, t_ms)
 
     def result(self):
         return self.analyzer.result()
@@ -271,8 +278,10 @@ def test_setup_waits_for_side_view_then_starts_fresh():
     assert modes[0] == "setup" and modes[-1] == "set"
     switch = modes.index("set")
     assert 50 <= switch <= 70, switch  # ~2 s at 30 fps
-    # the analysis started at the switch: setup frames are not in the result
-    assert outcome.result.frames == len(modes) - switch
+    # the analysis started at the switch: setup frames are not in the result. The frame that
+    # completed the set-up is the set's first (it was shown before its analysis ran, so the
+    # set's screen starts one frame later)
+    assert outcome.result.frames == len(modes) - switch + 1
 
 
 def test_setup_refuses_front_view():
@@ -495,3 +504,62 @@ def test_recording_keeps_real_time_when_frames_are_dropped(tmp_path):
     with av.open(str(tmp_path / "rec.mp4")) as c:
         n = sum(1 for _ in c.decode(video=0))
     assert n == 31  # 1 s at 30 fps (+ the first frame): plays at the speed it happened
+
+
+class RecordingAnnotator:
+    """Records, per shown frame, the timestamp of the pose drawn on it."""
+
+    def __init__(self):
+        self.drawn: list[float | None] = []
+        self.analysed_before: list[int] = []
+        self.session: LiveSession | None = None
+
+    def annotate(self, scene, pose, hud):
+        self.drawn.append(None if pose is None else pose.timestamp_ms)
+        self.analysed_before.append(self.session.processor.calls)
+        return scene
+
+
+def test_each_frame_is_shown_with_its_own_landmarks_before_its_analysis():
+    # the picture goes on screen with the skeleton the model found on that very frame; the
+    # analysis of it runs afterwards (off the path from camera to screen)
+    display = ScriptedDisplay()
+    est = FakeEstimator(0.005)
+    annotator = RecordingAnnotator()
+    session = LiveSession(StepSpec("glute_bridge"), est, display, Proc, setup=False,
+                          annotator=annotator)
+    annotator.session = session
+    grabber = FrameGrabber(FakeCamera(2.0), SessionClock()).start()
+    try:
+        outcome = session.run(grabber)
+    finally:
+        grabber.stop()
+    drawn = [t for t in annotator.drawn if t is not None]
+    assert len(drawn) >= 40
+    assert drawn == est.timestamps[:len(drawn)], "a frame was drawn with another frame's pose"
+    assert outcome.result.frames == len(drawn)  # and every shown frame was analysed...
+    # ... after it was shown: frame k goes on screen when frames 0..k-1 have been analysed
+    assert annotator.analysed_before[:len(drawn)] == list(range(len(drawn)))
+    s = outcome.stats.summary()
+    # where the latency goes is measured: waiting for the model, the model, then the screen
+    for key in ("wait_ms_median", "model_ms_median", "after_model_ms_median"):
+        assert s[key] >= 0.0, key
+    assert s["model_ms_median"] >= 4.0  # the fake model's 5 ms
+    assert s["model_ms_median"] + s["after_model_ms_median"] <= s["latency_ms_median"] + 2.0
+
+
+def test_live_tracks_the_person_by_default(monkeypatch):
+    from formcheck.cli.main import build_parser
+    from formcheck.coach import live
+
+    seen = []
+    monkeypatch.setattr(live, "run_live", lambda opts: seen.append(opts) or 0)
+    for argv, tracked in ((["live", "-e", "plank"], True),
+                          (["live", "-e", "plank", "--detect-every-frame"], False)):
+        args = build_parser().parse_args(argv)
+        assert live.main_live(args) == 0
+        opts = seen[-1]
+        assert opts.track is tracked
+        est = live.live_estimator_options(opts.model, opts.model_path, opts.track)
+        assert est.num_poses == (1 if tracked else 2)
+        assert est.people_check_ms > 0  # others in view are still looked for

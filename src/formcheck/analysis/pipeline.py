@@ -70,13 +70,21 @@ class FrameProcessor:
         self.recognizer = Recognizer()
 
     def __call__(self, pose: Pose | None, t_ms: float) -> tuple[Pose | None, FrameFeedback]:
-        self.recognizer.add(pose)
-        if self.smoother is not None:
-            pose = self.smoother.update(pose)
-        if pose is not None and pose.num_people > 1:
+        smoothed = self.smooth(pose)
+        return smoothed, self.analyse(pose, smoothed, t_ms)
+
+    def smooth(self, pose: Pose | None) -> Pose | None:
+        """The first half of a frame: the pose smoothed (what is drawn). Live mode shows the
+        frame with it before :meth:`analyse` runs, so the analysis is off the path from
+        camera to screen."""
+        return self.smoother.update(pose) if self.smoother is not None else pose
+
+    def analyse(self, raw: Pose | None, smoothed: Pose | None, t_ms: float) -> FrameFeedback:
+        """The second half: the analyzer on the pose :meth:`smooth` returned for ``raw``."""
+        self.recognizer.add(raw)
+        if smoothed is not None and smoothed.num_people > 1:
             self.multi_person_frames += 1
-        fb = self.analyzer.update(pose, t_ms)
-        return pose, fb
+        return self.analyzer.update(smoothed, t_ms)
 
     def result(self) -> ExerciseResult:
         res = self.analyzer.result()

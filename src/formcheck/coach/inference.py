@@ -31,12 +31,16 @@ class InferenceWorker:
     ``skip`` set (paused, stopping) passes frames through without running the model.
     """
 
-    def __init__(self, estimator: Estimator, grabber: FrameGrabber, model_ms: list[float]):
+    def __init__(self, estimator: Estimator, grabber: FrameGrabber, model_ms: list[float],
+                 wait_ms: list[float] | None = None):
         self.estimator = estimator
         self.grabber = grabber
+        #: per processed frame: the model's time, and how long the frame waited for it
+        #: (capture to the model's start), in ms
         self.model_ms = model_ms
-        #: (frame, detection or None when skipped)
-        self.results: LatestFrame[tuple[Captured, Detection | None]] = LatestFrame()
+        self.wait_ms = wait_ms if wait_ms is not None else []
+        #: (frame, detection or None when skipped, monotonic time the model was done)
+        self.results: LatestFrame[tuple[Captured, Detection | None, float]] = LatestFrame()
         self.skip = threading.Event()
         self.finished = threading.Event()
         self.error: BaseException | None = None
@@ -62,10 +66,11 @@ class InferenceWorker:
                     continue
                 det = None
                 if not self.skip.is_set():
-                    t0 = time.perf_counter()
+                    t0 = time.monotonic()
+                    self.wait_ms.append((t0 - cap.t_wall) * 1000.0)
                     det = self.estimator.detect(cap.frame.rgb, cap.t_ms)
-                    self.model_ms.append((time.perf_counter() - t0) * 1000.0)
-                self.results.put((cap, det))
+                    self.model_ms.append((time.monotonic() - t0) * 1000.0)
+                self.results.put((cap, det, time.monotonic()))
         except Exception as exc:  # handed to the display loop, which re-raises it
             self.error = exc
         finally:

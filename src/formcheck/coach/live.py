@@ -71,7 +71,22 @@ class LiveOptions:
     save_history: bool = True
     setup: bool = True
     max_seconds: float | None = None
+    #: track the person being coached (the person detector runs only when the track is lost;
+    #: others in view are looked for once a second); False: detect people on every frame
+    track: bool = True
     params: LiveParams = LiveParams()
+
+
+def live_estimator_options(model: str, model_path: str | None, track: bool) -> EstimatorOptions:
+    """The estimator of a live session: by default it tracks the person being coached
+    (``num_poses=1``): the model's time per frame halves (lite 15 vs 32 ms here, see
+    bench/bench_live_latency.py), which is what keeps the camera's 30 frames per second and the
+    latency low on a laptop without a spare core. The once-a-second people check still finds a
+    second person, and the largest one is coached. ``track=False`` runs the person detector on
+    every frame (``--detect-every-frame``)."""
+    from formcheck.io.estimator import EstimatorOptions
+
+    return EstimatorOptions(model=model, model_path=model_path, num_poses=1 if track else 2)
 
 
 def format_live_summary(res: ExerciseResult, end_reason: str, stats: LiveStats) -> str:
@@ -121,7 +136,7 @@ def run_live(opts: LiveOptions, out: TextIO = sys.stdout) -> int:
     """The `formcheck live` command. Returns the exit status."""
     from formcheck.coach.session_files import check_session_outputs
     from formcheck.coach.voice import VoiceCoach, make_voice
-    from formcheck.io.estimator import EstimatorOptions, PoseEstimator
+    from formcheck.io.estimator import PoseEstimator
 
     validate_exercise(opts.exercise)
     # every file this session writes is checked before the camera opens (never after a set)
@@ -140,7 +155,7 @@ def run_live(opts: LiveOptions, out: TextIO = sys.stdout) -> int:
     try:
         display = CvWindow(f"formcheck - {EXERCISE_NAMES[opts.exercise]}",
                            opts.params.display_max_width)
-        est_opts = EstimatorOptions(model=opts.model, model_path=opts.model_path)
+        est_opts = live_estimator_options(opts.model, opts.model_path, opts.track)
         with PoseEstimator(est_opts) as est:
             clock = SessionClock()
             if hasattr(source, "__enter__"):
@@ -252,6 +267,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         p.add_argument("--model", choices=["lite", "full", "heavy"], default="full",
                        help="pose model variant (default: full; lite is faster on slow PCs)")
         p.add_argument("--model-path", metavar="FILE", help="explicit pose_landmarker .task file")
+        p.add_argument("--detect-every-frame", action="store_true",
+                       help="run the person detector on every frame instead of tracking the "
+                       "person being coached (slower: about half the frame rate on a laptop)")
         p.add_argument("--no-voice", action="store_true", help="do not speak cues and counts")
         p.add_argument("--history", metavar="FILE", help="history file (default: "
                        "$FORMCHECK_HISTORY or $XDG_DATA_HOME/formcheck/history.jsonl)")
@@ -303,5 +321,6 @@ def main_live(args: argparse.Namespace) -> int:
         model_path=args.model_path, voice=not args.no_voice, record=args.record,
         json_path=args.json, history=args.history, save_history=not args.no_history,
         setup=not args.no_setup, max_seconds=args.max_seconds,
+        track=not args.detect_every_frame,
     )
     return run_live(opts)

@@ -156,11 +156,11 @@ def main_routine(args: argparse.Namespace) -> int:
     """`formcheck routine`."""
     from formcheck.analysis.pipeline import FrameProcessor, default_smoothing
     from formcheck.coach.capture import SessionClock, open_camera
-    from formcheck.coach.live import release_session
+    from formcheck.coach.live import live_estimator_options, release_session
     from formcheck.coach.session_files import check_session_outputs
     from formcheck.coach.voice import VoiceCoach, make_voice
     from formcheck.coach.window import CvWindow
-    from formcheck.io.estimator import EstimatorOptions, PoseEstimator
+    from formcheck.io.estimator import PoseEstimator
 
     steps = _chosen_steps(args.only, args.step_seconds)
     if steps is None:
@@ -176,7 +176,8 @@ def main_routine(args: argparse.Namespace) -> int:
     run: RoutineRun | None = None
     try:
         display = CvWindow("formcheck - routine")
-        est_opts = EstimatorOptions(model=args.model, model_path=args.model_path)
+        est_opts = live_estimator_options(args.model, args.model_path,
+                                          not args.detect_every_frame)
         with PoseEstimator(est_opts) as est:
             if hasattr(source, "__enter__"):
                 source.__enter__()

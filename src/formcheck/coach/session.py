@@ -60,17 +60,25 @@ class Processor(Protocol):
 
     def __call__(self, pose: Pose | None, t_ms: float) -> tuple[Pose | None, FrameFeedback]: ...
 
+    def smooth(self, pose: Pose | None) -> Pose | None: ...
+
+    def analyse(self, raw: Pose | None, smoothed: Pose | None, t_ms: float) -> FrameFeedback: ...
+
     def result(self) -> ExerciseResult: ...
 
 
 @dataclass
 class LiveStats:
-    """Timing of a session: per displayed frame, capture-to-display latency (ms) and the
-    monotonic display time (s); model time per processed frame (ms)."""
+    """Timing of a session: per displayed frame, capture-to-display latency (ms), the
+    monotonic display time (s) and the time from the model's result to the screen (ms: the
+    skeleton, overlay and window); per processed frame, the model's time and how long the
+    frame waited for the model (ms). Latency = wait + model + after model."""
 
     latency_ms: list[float] = field(default_factory=list)
     display_t: list[float] = field(default_factory=list)
     model_ms: list[float] = field(default_factory=list)
+    wait_ms: list[float] = field(default_factory=list)
+    after_model_ms: list[float] = field(default_factory=list)
     captured: int = 0
     dropped: int = 0
 
@@ -85,8 +93,10 @@ class LiveStats:
         return (len(self.display_t) - 1) / span if span > 0 else 0.0
 
     def summary(self) -> dict[str, Any]:
+        def median(xs: list[float]) -> float:
+            return round(float(np.median(xs)), 2) if xs else float("nan")
+
         lat = np.array(self.latency_ms) if self.latency_ms else np.array([np.nan])
-        mod = np.array(self.model_ms) if self.model_ms else np.array([np.nan])
         return {
             "displayed_frames": self.displayed,
             "captured_frames": self.captured,
@@ -94,7 +104,9 @@ class LiveStats:
             "displayed_fps": round(self.fps(), 2),
             "latency_ms_median": round(float(np.median(lat)), 2),
             "latency_ms_p95": round(float(np.percentile(lat, 95)), 2),
-            "model_ms_median": round(float(np.median(mod)), 2),
+            "model_ms_median": median(self.model_ms),
+            "wait_ms_median": median(self.wait_ms),
+            "after_model_ms_median": median(self.after_model_ms),
         }
 
 
@@ -188,7 +200,8 @@ class LiveSession:
         return setup_checks(pose, self.processor.analyzer, self.expected_views)
 
     def run(self, grabber: FrameGrabber) -> SessionOutcome:
-        worker = InferenceWorker(self.estimator, grabber, self.stats.model_ms).start()
+        worker = InferenceWorker(self.estimator, grabber, self.stats.model_ms,
+                                 self.stats.wait_ms).start()
         try:
             return self._run(grabber, worker)
         finally:
@@ -204,11 +217,12 @@ class LiveSession:
             except KeyboardInterrupt:  # Ctrl-C in the terminal: end the set, keep the result
                 s.end_reason = "quit"
                 break
-            cap, det = item if item is not None else (None, None)
-            if cap is None:
+            if item is None:
                 done, action = self._idle(grabber, worker, s)
+                cap = None
             else:
-                done, action = self._frame(cap, det, worker, s)
+                cap, det, t_model_done = item
+                done, action = self._frame(cap, det, t_model_done, worker, s)
             if done or self._act(action, cap, grabber, worker, s):
                 break
         return SessionOutcome(self.processor.result(), s.end_reason, self.stats, s.message)
@@ -231,8 +245,8 @@ class LiveSession:
             return True, None
         return False, self._key(key, s.paused)
 
-    def _frame(self, cap: Captured, det: Detection | None, worker: InferenceWorker,
-               s: _LoopState) -> tuple[bool, str | None]:
+    def _frame(self, cap: Captured, det: Detection | None, t_model_done: float,
+               worker: InferenceWorker, s: _LoopState) -> tuple[bool, str | None]:
         """One captured frame (with its detection): analyse, draw, show, record."""
         grabber = worker.grabber
         self.stats.captured = grabber.mailbox.put_count
@@ -240,19 +254,26 @@ class LiveSession:
         if s.first_ms is None:
             s.first_ms = cap.t_ms
         img = cap.frame.rgb.copy() if s.paused else cap.frame.rgb
-        pose = None
         if s.pain_until is not None:  # stopping: show the advice, analyse no further
             self.hud.mode = "pain"
             self.hud.banner = PAIN_STOP_ADVICE
             self.hud.sub_banner = "press any key to finish"
-        if not s.paused and s.pain_until is None and det is not None:
-            pose = self._analyse(det.main, cap, worker, s)
+        analysing = not s.paused and s.pain_until is None and det is not None
+        raw = det.main if det is not None else None
+        # the frame goes on screen with its own (smoothed) landmarks as soon as the model is
+        # done; the analysis of it runs after that, while the model already works on the next
+        # frame, and its verdict (cue, count, colours) is drawn from the next frame on (one
+        # camera frame later). Only the skeleton, the overlay and the window are between
+        # the model and the screen.
+        pose = self.processor.smooth(raw) if analysing else None
         self.hud.paused = s.paused
         self.hud.feedback = s.fb
-        self.annotator.annotate(img, pose if not s.paused else None, self.hud)
+        self.annotator.annotate(img, pose, self.hud)
         s.last_img = img
         key = self.display.show(img)
-        self._readouts(cap, s)
+        self._readouts(cap, t_model_done if det is not None else None, s)
+        if analysing:
+            self._analyse(raw, pose, cap, worker, s)
         if self.recorder is not None:
             self.recorder.write(img, cap.t_ms - (s.first_ms or 0.0))
         if s.end_reason == "target_met":
@@ -269,21 +290,21 @@ class LiveSession:
             return False, None
         return False, action
 
-    def _analyse(self, raw: Pose | None, cap: Captured, worker: InferenceWorker,
-                 s: _LoopState) -> Pose | None:
-        """Set-up check or analysis of one detection; returns the pose to draw."""
+    def _analyse(self, raw: Pose | None, pose: Pose | None, cap: Captured,
+                 worker: InferenceWorker, s: _LoopState) -> None:
+        """Set-up check or analysis of one detection (``pose``: ``raw`` smoothed by the
+        processor's :meth:`~Processor.smooth`), for the next frame's overlay."""
         now_s = cap.t_ms / 1000.0
         if s.mode == "setup":
-            pose = self._setup_step(raw, cap, now_s, s)
+            self._setup_step(raw, pose, cap, now_s, s)
         else:
-            pose, s.fb = self.processor(raw, cap.t_ms)
+            s.fb = self.processor.analyse(raw, pose, cap.t_ms)
         if s.mode == "set" and s.fb is not None:
             self._set_step(s.fb, now_s, worker, s)
         self._banners(now_s, s)
-        return pose
 
-    def _setup_step(self, raw: Pose | None, cap: Captured, now_s: float,
-                    s: _LoopState) -> Pose | None:
+    def _setup_step(self, raw: Pose | None, pose: Pose | None, cap: Captured, now_s: float,
+                    s: _LoopState) -> None:
         """The set-up screen: the set starts once every check has held for ``ready_s`` (a
         recording cannot wait: after ``file_setup_max_s`` it starts anyway)."""
         p = self.params
@@ -295,19 +316,19 @@ class LiveSession:
         progress = 0.0 if s.ready_since is None else (now_s - s.ready_since) / p.ready_s
         self.hud.setup_progress = progress
         timed_out = s.is_file and now_s - s.setup_started >= p.file_setup_max_s
+        fresh = False
         if progress >= 1.0 or timed_out:
             s.mode = "set"
             s.go_until = now_s + p.go_banner_s
             if not s.is_file:  # the set starts now: forget the setup frames
                 self.processor = self.processor_factory()
+                fresh = True
             if self.coach is not None:
                 self.coach.say("Ready. Go!")
-        if s.is_file or s.mode == "set":
-            # a recording cannot wait: it is analysed from its first frame;
-            # a camera's set starts with the frame that completed the setup
-            pose, s.fb = self.processor(raw, cap.t_ms)
-            return pose
-        return raw
+        if fresh:  # a camera's set starts with the frame that completed the setup
+            _, s.fb = self.processor(raw, cap.t_ms)
+        elif s.is_file:  # a recording cannot wait: it is analysed from its first frame
+            s.fb = self.processor.analyse(raw, pose, cap.t_ms)
 
     def _set_step(self, fb: FrameFeedback, now_s: float, worker: InferenceWorker,
                   s: _LoopState) -> None:
@@ -332,11 +353,13 @@ class LiveSession:
         else:
             self.hud.banner = self.hud.sub_banner = None
 
-    def _readouts(self, cap: Captured, s: _LoopState) -> None:
+    def _readouts(self, cap: Captured, t_model_done: float | None, s: _LoopState) -> None:
         """Timing of the frame just shown: stats, and the fps / latency readout."""
         p = self.params
         shown = time.monotonic()
         self.stats.display_t.append(shown)
+        if t_model_done is not None:
+            self.stats.after_model_ms.append((shown - t_model_done) * 1000.0)
         lat = (shown - cap.t_wall) * 1000.0
         self.stats.latency_ms.append(lat)
         s.lat_window.append(lat)

@@ -17,7 +17,11 @@ multi-person landmarker (the people check) runs about once a second (``people_ch
 find others; while it sees more than one person it runs on every frame instead of the tracker
 (the largest person is analysed), until it sees one person again.
 
-Tracking is not the default because it reads some small posture changes smaller, and the
+Live coaching (``formcheck live`` and ``routine``) tracks the person being coached: there the
+model's time per frame decides whether the camera's 30 frames per second are kept, and tracking
+halves it (lite 15-18 ms against 32 with the detector on every frame, bench/bench_live_latency.py).
+Recorded video is not tracked by default: the model on about 15 frames per second with the
+detector on each is faster still, and tracking reads some small posture changes smaller, while the
 analyzers' thresholds were measured on landmarks detected on every frame. Which view is right
 (bench/bench_tracking_swing.py, the heavy model both ways as the reference, 2026-12-01):
 
