@@ -107,6 +107,8 @@ def cache_key(video: str | os.PathLike[str], options: EstimatorOptions) -> str:
     opts = {k: v for k, v in asdict(options).items() if k != "model_path"}
     if opts.get("num_poses", 1) != 1:  # the people check runs only beside a one-person tracker
         opts.pop("people_check_ms", None)
+    if not opts.get("people_check_background"):  # (live only) the key stays what it was
+        opts.pop("people_check_background", None)
     if opts.get("model_fps") is None:  # every frame: the same landmarks as before the option
         opts.pop("model_fps", None)
     payload = json.dumps(

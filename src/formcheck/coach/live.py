@@ -82,11 +82,13 @@ def live_estimator_options(model: str, model_path: str | None, track: bool) -> E
     (``num_poses=1``): the model's time per frame halves (lite 15 vs 32 ms here, see
     bench/bench_live_latency.py), which is what keeps the camera's 30 frames per second and the
     latency low on a laptop without a spare core. The once-a-second people check still finds a
-    second person, and the largest one is coached. ``track=False`` runs the person detector on
+    second person, and the largest one is coached; it runs beside the tracker in a thread of its
+    own, so the frame it looks at is not held up. ``track=False`` runs the person detector on
     every frame (``--detect-every-frame``)."""
     from formcheck.io.estimator import EstimatorOptions
 
-    return EstimatorOptions(model=model, model_path=model_path, num_poses=1 if track else 2)
+    return EstimatorOptions(model=model, model_path=model_path, num_poses=1 if track else 2,
+                            people_check_background=track)
 
 
 def format_live_summary(res: ExerciseResult, end_reason: str, stats: LiveStats) -> str:

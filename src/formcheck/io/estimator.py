@@ -57,6 +57,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -106,6 +107,12 @@ class EstimatorOptions:
     #: stream) with a multi-person pass, so a second person is reported, not silently mixed
     #: in, and the largest person is the one analysed. 0 = never look.
     people_check_ms: float = 1000.0
+    #: live: the people check runs in a thread of its own beside the tracker, and its answer
+    #: is used from a following frame on, so the frame it looks at is not held up by it (lite:
+    #: about 30 ms once a second). Recorded video keeps it in line, so that a clip gives the
+    #: same landmarks on every run. Only the first check (on the first frame) and the checks
+    #: while more than one person is in view run in line either way.
+    people_check_background: bool = False
     #: recorded video: run the model on about this many frames per second (every k-th frame,
     #: k = round(clip fps / model_fps), see :meth:`frame_step`); None = every frame. Live
     #: input does not use it (the live loop always takes the newest camera frame).
@@ -178,6 +185,9 @@ class PoseEstimator:
         self._crowd = False
         self.checks = 0
         self.crowd_frames = 0
+        #: the people check running in the background (``people_check_background``)
+        self._pending: Future[int] | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     def __enter__(self) -> PoseEstimator:
         self.open()
@@ -250,6 +260,9 @@ class PoseEstimator:
         self._crowd = False
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)  # a running check finishes before its landmarker closes
+            self._pool, self._pending = None, None
         for name in ("_landmarker", "_checker"):
             lm = getattr(self, name)
             if lm is not None:
@@ -297,8 +310,12 @@ class PoseEstimator:
     def _detect(self, image: MpObject, ts: int) -> tuple[MpObject, int]:
         """This frame's landmarker result, and how many people the people check saw in it
         (0 when it did not run)."""
-        if self._checker is None or not (self._crowd or self._next_check is None
-                                         or ts >= self._next_check):
+        if self._checker is None:
+            return self._run(self._landmarker, image, ts), 0
+        if self.options.people_check_background and not self._crowd \
+                and self._next_check is not None:
+            return self._detect_background_check(image, ts)
+        if not (self._crowd or self._next_check is None or ts >= self._next_check):
             return self._run(self._landmarker, image, ts), 0
         tracked = None if self._crowd else self._run(self._landmarker, image, ts)
         check = self._run(self._checker, image, ts)
@@ -312,6 +329,33 @@ class PoseEstimator:
         if tracked is None or (seen and not tracked.pose_landmarks):
             return check, seen  # the tracker did not run (or lost the one person) this frame
         return tracked, seen
+
+    def _detect_background_check(self, image: MpObject, ts: int) -> tuple[MpObject, int]:
+        """The tracker on this frame; the people check, when due, handed to a thread of its
+        own on a copy of the frame; a finished check's count is reported with this frame. Once
+        it has seen more than one person, the checks run in line on every frame again (the
+        largest person is analysed) until one person is left."""
+        tracked = self._run(self._landmarker, image, ts)
+        seen = 0
+        if self._pending is not None and self._pending.done():
+            seen = self._pending.result()
+            self._pending = None
+            self._crowd = seen > 1
+            if self._crowd:
+                self.crowd_frames += 1
+        assert self._next_check is not None
+        if self._pending is None and not self._crowd and ts >= self._next_check:
+            mp = tasks_api()
+            copy = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.array(image.numpy_view()))
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="formcheck-people")
+            self._pending = self._pool.submit(self._count_people, copy, ts)
+            self._next_check = ts + max(1, int(round(self.options.people_check_ms)))
+        return tracked, seen
+
+    def _count_people(self, image: MpObject, ts: int) -> int:
+        self.checks += 1
+        return len(self._run(self._checker, image, ts).pose_landmarks)
 
 
 _TASKS: SimpleNamespace | None = None
