@@ -204,8 +204,10 @@ def test_frame(width: int = 640, height: int = 480) -> tuple[np.ndarray, str]:
 
 def check_model(model: str = "full", model_path: str | None = None, frames: int = 5,
                 frame: np.ndarray | None = None) -> Verdict:
-    """The model is found (no download), loads, and runs; time per frame after warm-up."""
-    from formcheck.io.estimator import EstimatorOptions, PoseEstimator
+    """The model is found (no download), loads, and runs; time per frame after warm-up, with
+    the settings a live session uses (tracking the person)."""
+    from formcheck.coach.live import live_estimator_options
+    from formcheck.io.estimator import PoseEstimator
     from formcheck.io.models import ModelError, find_model
 
     path = find_model(model, model_path)
@@ -219,7 +221,7 @@ def check_model(model: str = "full", model_path: str | None = None, frames: int 
     else:
         what = "the given frame"
     try:
-        est = PoseEstimator(EstimatorOptions(model=model, model_path=str(path)))
+        est = PoseEstimator(live_estimator_options(model, str(path), track=True))
         with est:
             est.detect(frame, 0.0)  # first call initialises TFLite: not timed
             t0 = time.perf_counter()
