@@ -296,3 +296,50 @@ def test_a_brief_misread_out_of_position_mid_extension_does_not_lose_the_rep():
     # getting up mid-extension (standing from 3 s on) is not a completed rep
     res2, _ = run(lambda t: make_pose() if t >= 3.0 else seq(t), 7.0)
     assert res2.rep_count == 0
+
+
+# ---- the person's rest and the end of a return (pixel-level robustness, issue 9) -------------
+def _arm(elev: float) -> tuple[float, float]:
+    """The upper arm at ``elev`` (deg above the floor), as a blend of the straight arm at 0."""
+    return (1 / (1 + math.tan(math.radians(-elev))), 0.0)
+
+
+def _profile(points: list[tuple[float, float]]):
+    """Piecewise-linear value over time through (t, value) points."""
+
+    def f(t: float) -> float:
+        if t <= points[0][0]:
+            return points[0][1]
+        for (t0, v0), (t1, v1) in zip(points, points[1:], strict=False):
+            if t <= t1:
+                return v0 + (v1 - v0) * (t - t0) / (t1 - t0)
+        return points[-1][1]
+
+    return f
+
+
+def test_a_rising_arm_is_not_learned_as_the_rest():
+    # bird_dog_02 filmed with the camera rolled -8 deg: the near hand hovers above the mat
+    # (upper arm -52, above the prior's 'arm up' but never near horizontal), is planted
+    # (-80) for a moment and at once lifted at ~70 deg/s to -28, held 1.2 s, lowered. The
+    # frames on the way up are below 'arm up' and were learned as the rest, so the threshold
+    # climbed ahead of the arm and the rep was lost. A limb on its way up is not at rest.
+    elev = _profile([(0.0, -52.0), (0.6, -52.0), (0.8, -80.0), (0.9, -80.0), (1.65, -28.0),
+                     (2.85, -28.0), (3.4, -80.0), (6.0, -80.0)])
+    res, _ = run(lambda t: quadruped(arms={"left": _arm(elev(t))}), 6.0)
+    assert res.rep_count == 1
+    assert res.reps[0].side == "left_arm"
+
+
+def test_a_leg_lowered_in_two_movements_is_one_rep():
+    # bird_dog_11 rolled +8 deg: after a 3 s hold the far leg comes down, dips below 'leg
+    # down' for about 0.3 s, is pushed up once more (about half way) for half a second and
+    # then put down. One extension, one rep, and its hold was long enough.
+    w = _profile([(0.0, 0.0), (1.0, 0.0), (2.0, 1.0), (5.0, 1.0), (5.4, 0.05), (5.7, 0.05),
+                  (5.9, 0.55), (6.5, 0.55), (6.8, 0.0), (10.0, 0.0)])
+    res, _ = run(lambda t: quadruped(arms={"left": (w(t), 0.0)} if t < 5.0 else {},
+                                     legs={"right": (w(t), 0.0)}), 10.0)
+    assert res.rep_count == 1
+    assert "hold_too_short" not in faults(res)
+    # the rep ends when the leg is finally down, not at the dip
+    assert res.reps[0].end_s > 6.5

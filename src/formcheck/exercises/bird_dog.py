@@ -9,12 +9,14 @@ fours these read -64..-90 (arms) and -36..-53 (legs); lifted -35..+14 and -27..+
 
 **Relative to the person's own rest.** The thresholds are lifts above the person's own
 all-fours position: the rest elevation of arms and legs is the median of the person's recent
-frames on all fours with nothing lifted (before any, an anatomical prior; always within an
-anatomical band, so a hand hovering above the mat or a clip that starts mid-extension cannot
-move it far). An extension starts when an arm or a leg rises ``*_lift_on_deg`` above its rest
-and ends when both are back below ``off`` = ``on`` minus a hysteresis band that is the larger
-of a minimum and a fraction of the lift range the person has shown in earlier extensions
-(with a minimum time past each threshold, so jitter never adds a rep).
+still frames on all fours with nothing lifted - a limb on its way up is not at rest - (before
+any, an anatomical prior; always within an anatomical band, so a hand hovering above the mat
+or a clip that starts mid-extension cannot move it far). An extension starts when an arm or a
+leg rises ``*_lift_on_deg`` above its rest; both are down again below ``off`` = ``on`` minus a
+hysteresis band that is the larger of a minimum and a fraction of the lift range the person
+has shown in earlier extensions (with a minimum time past each threshold, so jitter never adds
+a rep), and the extension ends once both have stayed down ``return_settle_s`` (a limb lowered
+in two movements is one return).
 A completed extension is one rep, named after the arm: left arm + right leg = ``left_arm`` (a
 leg-only lift is named after the arm that should have gone with it).
 
@@ -38,6 +40,7 @@ points at the camera, and the check says ``not_measurable``.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 from formcheck.core.pose import Landmark, Pose, side_landmark
@@ -90,6 +93,14 @@ class BirdDogParams:
     #: vertical. Clips (3 people): arm -68.0..-85.3 (margin 8), legs -38.9..-41.4 (margin 6.6).
     arm_rest_band: tuple[float, float] = (-90.0, -60.0)
     leg_rest_band: tuple[float, float] = (-48.0, -30.0)
+    #: the rest is learned only from still frames: the limb's lift changed less than
+    #: ``rest_still_deg`` over the last ``rest_still_s`` (design: 3 times the smoothed jitter of
+    #: ~2 deg; a controlled lift rises 50-100 deg/s, clips: bird_dog_01/_02/_11, so a limb on
+    #: its way up moves 15-30 deg in 0.3 s and is never taken for the rest - without this,
+    #: bird_dog_02 rolled -8 deg learned its rising arm as the rest, and the threshold
+    #: climbed away ahead of the arm)
+    rest_still_s: float = 0.3
+    rest_still_deg: float = 6.0
     #: an arm is lifted when its upper arm rises this far above the person's rest (deg).
     #: Anatomy: a third of the way to horizontal, more than a hand hovering above the mat.
     #: Clips (3 people with reps): extension peaks +33..+95 above rest (nearest bird_dog_02
@@ -108,6 +119,12 @@ class BirdDogParams:
     arm_hyst_min_deg: float = 10.0
     leg_hyst_min_deg: float = 7.0
     hyst_frac: float = 0.15
+    #: both limbs down this long (s) ends an extension; a limb that rises again sooner is
+    #: still the same extension (design: a leg lowered in two movements - the knee first,
+    #: the foot after, or a dip and a last push - is one return; clips: the shortest time
+    #: on all fours between two reps is 1.5 s, bird_dog_02 6.4-7.9 s: margin 1.0 s; the
+    #: far leg of bird_dog_11, rolled +8 deg, dips below ``off`` for 0.27 s on its way down)
+    return_settle_s: float = 0.5
     #: out of position this long (s) ends an extension without a rep; shorter is a misread
     #: frame (a lifted limb briefly hiding the supporting one) and pauses the hold instead
     #: (design; bird_dog_11 has one such 0.2 s misread at 1.4 s)
@@ -182,6 +199,8 @@ class _Extension:
     top_s: float = 0.0
     #: whether a lifted limb ever came near the top (into the hold band)
     reached_top: bool = False
+    #: when both limbs came down (s); None while a limb is up
+    down_s: float | None = None
     faults: set[str] = field(default_factory=set)
 
 
@@ -216,6 +235,8 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
         #: lift above rest made so far, per limb
         self.rest = {"arm": FloorTracker(n=90), "leg": FloorTracker(n=90)}
         self.lift_range = {"arm": 0.0, "leg": 0.0}
+        #: (t, arm lift, leg lift) of the last ``rest_still_s``: which limbs are still
+        self._recent: deque[tuple[float, float, float]] = deque()
         arm_on, arm_off = self._thresholds("arm")
         leg_on, leg_off = self._thresholds("leg")
         self.arm = Hysteresis(arm_on, arm_off, rising=True, min_s=p.switch_min_s)
@@ -441,6 +462,7 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
             return
         self._out_since = None
         s = ev.signals
+        self._remember(s, t)
         self.arm.on, self.arm.off = self._thresholds("arm")
         self.leg.on, self.leg.off = self._thresholds("leg")
         arm_up = self.arm.update(s["arm_lift"], t)
@@ -451,6 +473,7 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
         if self.ext is None:
             self.ext = _Extension(t)
         e = self.ext
+        e.down_s = None  # a limb rose again before the return settled: the same extension
         at_top = self._follow_extension(e, s, arm_up, leg_up, t)
         posture = ("same_side", "leg_too_high", "back_sag", "hip_rotation")
         good = not any(ev.is_fault(c) for c in posture)
@@ -472,21 +495,54 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
             self.pause(t)  # a frame or two misread mid-extension: wait
             return
         self._prev_t = t
+        e = self.ext
+        if e is not None and e.down_s is not None:  # both limbs were down already
+            self._end_extension(e.down_s, completed=True)
         self._end_extension(t, completed=False)
         self.arm.state = self.leg.state = False
         self.phase = "not in position"
 
     def _at_rest(self, s: dict[str, float], t: float) -> None:
-        """On all fours with nothing lifted: an extension ends; learn the person's rest."""
+        """On all fours with nothing lifted: an extension ends once the return has settled
+        (``return_settle_s``); learn the person's rest."""
         self._prev_t = t
-        self._end_extension(t, completed=True)
+        e = self.ext
+        if e is not None:
+            if e.down_s is None:
+                e.down_s = t
+                ended = self.timer.close()
+                if ended is not None:
+                    self._record_hold(ended)
+            if t - e.down_s >= self.params.return_settle_s:
+                self._end_extension(e.down_s, completed=True)
         self.phase = "all fours"
         # all fours with nothing lifted: the person's own rest. (Below ``on``, not
         # ``off``: before the floor is known a camera rolled 8 deg reads a resting leg
         # past ``off``, and the rest must be learned to correct for it.)
         if s["arm_lift"] < self.arm.on and s["leg_lift"] < self.leg.on:
-            self.rest["arm"].add(s["arm_lift"])
-            self.rest["leg"].add(s["leg_lift"])
+            arm_still, leg_still = self._still()
+            if arm_still:
+                self.rest["arm"].add(s["arm_lift"])
+            if leg_still:
+                self.rest["leg"].add(s["leg_lift"])
+
+    def _remember(self, s: dict[str, float], t: float) -> None:
+        """Keep the last ``rest_still_s`` of limb lifts (for :meth:`_still`)."""
+        self._recent.append((t, s["arm_lift"], s["leg_lift"]))
+        while self._recent and t - self._recent[0][0] > self.params.rest_still_s:
+            self._recent.popleft()
+
+    def _still(self) -> tuple[bool, bool]:
+        """Whether the arm and the leg have stayed within ``rest_still_deg`` over the last
+        ``rest_still_s`` (a limb on its way up or down is not at rest)."""
+        p = self.params
+        if not self._recent or self._recent[-1][0] - self._recent[0][0] < 0.5 * p.rest_still_s:
+            return False, False
+        out = []
+        for i in (1, 2):
+            vals = [r[i] for r in self._recent if math.isfinite(r[i])]
+            out.append(len(vals) >= 2 and max(vals) - min(vals) < p.rest_still_deg)
+        return out[0], out[1]
 
     def _follow_extension(self, e: _Extension, s: dict[str, float], arm_up: bool, leg_up: bool,
                           t: float) -> bool:
@@ -598,9 +654,12 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
         self._prev_t = None
 
     def finish(self) -> None:
-        # an extension still going at the end is not a completed rep, but its heights count
-        if self.ext is not None:
-            self._end_extension(self.t_last, completed=False)
+        # an extension still going at the end is not a completed rep, but its heights count;
+        # one whose limbs were both down already is complete
+        e = self.ext
+        if e is not None:
+            self._end_extension(e.down_s if e.down_s is not None else self.t_last,
+                                completed=e.down_s is not None)
         counts = self.rep_counts()
         self.extra["reps_per_side"] = {k: v for k, v in counts.items() if k != "total"}
         self.extra.setdefault("alternations", 0)
