@@ -701,13 +701,14 @@ class FrameClock:
 
 class WindowedShare:
     """Share of True among the samples of the last ``window_s`` seconds (e.g. how often a
-    limb was hidden: MediaPipe flickers on occluded or cropped limbs)."""
+    limb was hidden: MediaPipe flickers on occluded or cropped limbs); given values in [0, 1]
+    instead of flags, their mean."""
 
     def __init__(self, window_s: float):
         self.window_s = window_s
-        self._samples: deque[tuple[float, bool]] = deque()
+        self._samples: deque[tuple[float, float]] = deque()
 
-    def update(self, t_s: float, flag: bool) -> float:
+    def update(self, t_s: float, flag: float) -> float:
         self._samples.append((t_s, flag))
         while self._samples and t_s - self._samples[0][0] > self.window_s:
             self._samples.popleft()
