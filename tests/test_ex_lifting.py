@@ -18,7 +18,8 @@ STOOP = {"shin": 5.0, "thigh": 20.0, "trunk": 75.0}     # knee 155, hip 85, trun
 
 def lift_pose(shin: float, thigh: float, trunk: float, hands_fwd: float | None = None,
               view_yaw: float | None = None, twist: float = 0.0, feet_apart: float = 1.3,
-              hide_shins: bool = False, front_image: bool = False) -> Pose:
+              hide_shins: bool = False, front_image: bool = False,
+              shin_vis: float | None = None) -> Pose:
     """A person lifting, seen from their left side, facing image-left (forward = -x).
 
     shin: forward tilt of the shin from vertical; thigh: tilt of the thigh (hip behind the
@@ -49,8 +50,9 @@ def lift_pose(shin: float, thigh: float, trunk: float, hands_fwd: float | None =
     for name, xy in side.items():
         pts[f"LEFT_{name}"] = tuple(xy)
         pts[f"RIGHT_{name}"] = tuple(xy + np.array([2.0, 0.0]))
-    vis = {f"{s}_{n}": 0.2 for s in ("LEFT", "RIGHT") for n in ("KNEE", "ANKLE")} \
-        if hide_shins else 0.95
+    if shin_vis is None:
+        shin_vis = 0.2 if hide_shins else 0.95
+    vis = {f"{s}_{n}": shin_vis for s in ("LEFT", "RIGHT") for n in ("KNEE", "ANKLE")}
     pose = make_pose(pts, visibility=vis)
     if view_yaw is None:
         return pose
@@ -199,6 +201,24 @@ def test_hidden_shins_are_not_visible_but_the_lift_still_counts():
                      secs)
     assert "not_visible" in res.fault_ids
     assert res.rep_count == 1
+
+
+def test_shins_behind_a_plate_are_not_visible_however_sure_the_model_is():
+    # lifting_05 filmed with the camera rolled -8 deg: the plate hides the shins for ~3 s and
+    # the model, a little surer of itself than on the level video, reads their visibility at
+    # 0.50-0.72 - never under 0.5, so counting frames under 0.5 found nothing. On average
+    # the shins are seen only about 60 % of the time: not_visible. Clear shins (0.8-0.95)
+    # are not.
+    fn, secs = one_lift(SQUAT)
+    for vis, hidden in (((0.52, 0.6, 0.72, 0.55, 0.5, 0.65), True), ((0.8, 0.9, 0.95), False)):
+        def frame(t: float, vis: tuple[float, ...] = vis) -> Pose:
+            if not 1.0 < t < 4.0:
+                return fn(t)
+            q = lerp(STAND, SQUAT, (t - 1.0) / 1.5) if t < 2.5 else SQUAT
+            return lift_pose(**q, shin_vis=vis[round(t * 30) % len(vis)])
+        res, _ = analyze(frame, secs)
+        assert ("not_visible" in res.fault_ids) is hidden, vis
+        assert res.rep_count == 1
 
 
 def test_params_validated():

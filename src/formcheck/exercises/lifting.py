@@ -200,8 +200,8 @@ class LiftingAnalyzer(Analyzer[LiftingParams]):
         return front, pure_side
 
     def _judge_legs_seen(self, pose: Pose, side: str, ev: FrameEval) -> None:
-        """not_visible: the lower legs hidden in a share of recent frames (a rolling share;
-        MediaPipe flickers on occluded shins)."""
+        """not_visible: the lower legs' mean hiddenness over recent frames (1 - the model's
+        visibility; occluded shins hover around 0.5, see ``LiftingParams.hidden_share``)."""
         hidden = 1.0 - min(self._seen_vis(pose, side_landmark(side, n)) for n in ("knee", "ankle"))
         share = self._hidden.update(ev.t_s, hidden)
         ev.signals["legs_hidden_share"] = share
