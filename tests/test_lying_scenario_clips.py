@@ -68,7 +68,7 @@ def test_pelvic_tilt_11_from_inside_its_first_tilt_keeps_the_rep(samples):
 
 def test_pelvic_tilt_01_from_the_peak_of_its_first_tilt_keeps_the_set(samples):
     # cut at 1.2 s, the peak of tilt 1 of 4 (peaks ~1.1, 3.2, 5.5, 7.6 s; neutral at the end):
-    # 4 tilts are released after the cut. Which way this person's hip angle moves in a tilt is
+    # 4 tilts are released after the cut. Which way this person's hip slides in a tilt is
     # read from the session, so the opening tilt reads as rest: the count may be one short.
     res = analyze("pelvic_tilt_01.mp4", "pelvic_tilt", 1.2).result
     assert 3 <= res.rep_count <= 4
@@ -108,3 +108,49 @@ def test_knee_to_chest_11_cut_mid_hold_counts_it_without_judging_its_length(samp
     assert "opposite_leg_lifted" in res.fault_ids
     uncut = analyze("knee_to_chest_11.mp4", "knee_to_chest", 0.0).result
     assert "hold_too_short" in uncut.fault_ids
+
+
+# ---- issue 9, robustness: a camera on which the hip slides only along the body line ----------
+def hip_across_pinned(track: PoseTrack, rest_s: float = 0.5) -> PoseTrack:
+    """The track with each hip landmark's offset across its side's shoulder->knee line held at
+    its median of the first ``rest_s`` s; its place along the line is kept frame by frame.
+
+    This is what the pose model reports for pelvic_tilt_01 on its own video mirrored or
+    rolled by 8 deg (bench/pixel_robustness.py): the hip point slides along the trunk-thigh
+    line in each tilt, as on the original, but hardly toward it, so the shoulder-hip-knee
+    angle swings 1.3-5.7 deg instead of 6.6-8.4."""
+    rows = track.rows.copy()
+    w, h = track.image_size
+    image = rows[:, 2:101].reshape(len(rows), 33, 3)
+    t = rows[:, 0] / 1000.0
+    for sh, hp, kn in ((11, 23, 25), (12, 24, 26)):  # left, right (MediaPipe indices)
+        s, p, k = (image[:, i, :2] * (w, h) for i in (sh, hp, kn))
+        e = k - s
+        n2 = (e**2).sum(axis=1)
+        d = p - s
+        along = (d * e).sum(axis=1) / n2
+        across = (d[:, 1] * e[:, 0] - d[:, 0] * e[:, 1]) / n2
+        rest = np.nanmedian(across[t < rest_s])
+        perp = np.stack([-e[:, 1], e[:, 0]], axis=1)
+        image[:, hp, :2] = (s + along[:, None] * e + rest * perp) / (w, h)
+    rows[:, 2:101] = image.reshape(len(rows), 99)
+    return PoseTrack(rows, track.image_size, track.fps, f"{track.source} (hip across pinned)")
+
+
+def test_pelvic_tilts_are_found_when_the_hip_slides_only_along_the_body_line(samples):
+    # pelvic_tilt_01: 4 tilts held 0.8-1.1 s each (labels: holds at 0.6-1.6, 2.9-3.8,
+    # 5.1-5.9, 7.2-8.3 s). With the across-line move taken out, the hip angle swings by
+    # about 2 deg, under any fixed floor that jitter could not pass, but the hip's slide
+    # along the line is still many times its own rest jitter.
+    track = hip_across_pinned(load_or_extract(SAMPLES / "pelvic_tilt_01.mp4",
+                                              EstimatorOptions(model="full")))
+    a = analyze_track(track, "pelvic_tilt")
+    res = a.result
+    assert res.rep_count == 4
+    assert "hold_too_short" in res.fault_ids
+    # each rep is one labelled tilt: it overlaps that tilt's labelled hold
+    labelled = [(0.6, 1.6), (2.9, 3.8), (5.1, 5.9), (7.2, 8.3)]
+    for rep, (t0, t1) in zip(res.reps, labelled, strict=True):
+        assert rep.start_s < t1 and rep.end_s > t0
+    angle = np.array([f.signals.get("tilt_angle", np.nan) for f in a.frames])
+    assert np.nanpercentile(angle, 95) - np.nanpercentile(angle, 5) < 5.0
