@@ -82,8 +82,10 @@ class PelvicTiltParams:
     #: stream: the slow wander of the smoothed slide at rest, which frame-to-frame jitter does
     #: not show, spans 0.08-0.44 % peak to peak (pelvic_tilt_11 at 5.5-7.8 s, pelvic_tilt_01's
     #: first 0.55 and last 0.35 s); the smallest tilt slides 1.04 % (pelvic_tilt_11 mirrored),
-    #: 1.27 % (pelvic_tilt_01 rolled +8 deg). Margins 0.06 % to the wander, 0.54 % to a tilt.
-    tilt_min_pct: float = 0.5
+    #: 1.27 % (pelvic_tilt_01 rolled +8 deg). Every floor from 0.5 to 1.0 % holds the 9
+    #: pixel-level and 26 landmark-level runs and `formcheck evaluate`; 0.7 is the geometric
+    #: middle of that gap: margins 0.26 % to the wander, 0.34 % to the smallest tilt.
+    tilt_min_pct: float = 0.7
     #: [signal] a tilt starts at this share of the person's own tilt amplitude (median of
     #: their last tilts) when that is more than the floor: hysteresis scaled to the person.
     #: [clips: 2 people, 4 cameras each] the smallest tilt is 0.69 of its person's median
