@@ -330,9 +330,14 @@ def judge(label: ClipLabel, result: ExerciseResult, variant: str = "original",
 
 
 def run_clip(label: ClipLabel, track: PoseTrack,
-             variants: Iterable[Variant] = VARIANTS) -> list[Judgement]:
-    """The unchanged clip (variant ``original``) and every variant that applies to it."""
-    from formcheck.analysis.pipeline import analyze_track
+             variants: Iterable[Variant] = VARIANTS,
+             options: EstimatorOptions | None = None) -> list[Judgement]:
+    """The unchanged clip (variant ``original``) and every variant that applies to it, each
+    analysed with the smoothing that goes with the estimator ``options`` the track came from
+    (as `formcheck evaluate` does)."""
+    from formcheck.analysis.pipeline import DEFAULT_SMOOTHING, analyze_track, default_smoothing
+
+    smoothing = default_smoothing(options) if options is not None else DEFAULT_SMOOTHING
 
     out = []
     for v in (Variant("original", lambda t: t), *variants):
@@ -340,7 +345,7 @@ def run_clip(label: ClipLabel, track: PoseTrack,
             changed = v.apply(track)
             if changed is None:
                 continue
-            res = analyze_track(changed, label.exercise).result
+            res = analyze_track(changed, label.exercise, smoothing).result
             out.append(judge(variant_label(label, v), res, v.name, v.skip_checks, v.skip_faults))
         except Exception as exc:  # one broken variant must not hide the others
             out.append(Judgement(label.file, label.exercise, v.name, False,
@@ -400,7 +405,7 @@ def _source_digest() -> str:
 def _run_one(args: tuple[ClipLabel, str, EstimatorOptions]) -> list[dict[str, Any]]:
     label, videos, options = args
     track = _track_for(label, Path(videos), options)
-    return [j.__dict__ for j in run_clip(label, track)]
+    return [j.__dict__ for j in run_clip(label, track, options=options)]
 
 
 def run_suite(labels: str | os.PathLike[str], videos: str | os.PathLike[str] | None = None,
@@ -500,6 +505,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model-fps", type=float, metavar="FPS",
                    help="landmarks of the model on about this many frames per second (as "
                    "analyze's default for recorded video, 15); default every frame")
+    p.add_argument("--track", action="store_true",
+                   help="landmarks of the model tracking one person (as analyze --track)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
     p.add_argument("--cache", metavar="DIR", help="reuse judgements computed by the same code")
     p.add_argument("--min-share", type=float, default=0.0,
@@ -508,7 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     from formcheck.io.estimator import EstimatorOptions
 
     js = run_suite(args.labels, args.videos,
-                   EstimatorOptions(model=args.model, model_fps=args.model_fps),
+                   EstimatorOptions(model=args.model, model_fps=args.model_fps,
+                                    num_poses=1 if args.track else 2),
                    args.exercise, jobs=args.jobs, cache_dir=args.cache)
     print(format_report(js))
     low = [t for t in tally(js).values() if t.share < args.min_share]

@@ -47,8 +47,9 @@ analyzers' thresholds were measured on landmarks detected on every frame. Which 
   person or when the tracker lost the person, and the tracker sees every frame, in order.
 
 `formcheck evaluate` on the 37 labelled clips agrees as well either way (reps 23/23, faults
-21/21, no false alarms, 2026-12-01); the landmark robustness suite holds 323/328 tracked
-against 326/328 (bird_dog_02 loses a rep under roll -8, half rate and both speeds).
+21/21, no false alarms, 2026-12-02); the landmark robustness suite holds 322/328 tracked
+(``python -m formcheck.analysis.robustness --track``: bird_dog 31/35, bird_dog_02 under roll -8,
+half rate and both speeds) against 328/328 detected on every frame.
 """
 
 from __future__ import annotations
