@@ -563,3 +563,16 @@ def test_live_tracks_the_person_by_default(monkeypatch):
         est = live.live_estimator_options(opts.model, opts.model_path, opts.track)
         assert est.num_poses == (1 if tracked else 2)
         assert est.people_check_ms > 0  # others in view are still looked for
+
+
+def test_a_session_without_frames_still_writes_valid_json():
+    # the camera delivered nothing: the timings are null, not NaN (which is not JSON)
+    from formcheck.coach.live import format_live_summary
+    from formcheck.coach.session import LiveStats
+    from formcheck.core.results import ExerciseResult
+
+    stats = LiveStats()
+    doc = json.dumps(stats.summary(), allow_nan=False)
+    assert json.loads(doc)["latency_ms_median"] is None
+    text = format_live_summary(ExerciseResult(exercise="plank"), "camera_lost", stats)
+    assert "latency n/a median" in text

@@ -116,8 +116,9 @@ def format_live_summary(res: ExerciseResult, end_reason: str, stats: LiveStats) 
     if res.pain_stops:
         lines.append(f"  pain stop at {res.pain_stops[0]:.0f} s: {PAIN_STOP_ADVICE}")
     s = stats.summary()
+    latency = "n/a" if s["latency_ms_median"] is None else f"{s['latency_ms_median']:.0f} ms"
     lines.append(f"  video: {s['displayed_fps']:.0f} fps shown, latency "
-                 f"{s['latency_ms_median']:.0f} ms median, {s['dropped_frames']} stale frames "
+                 f"{latency} median, {s['dropped_frames']} stale frames "
                  "skipped")
     return "\n".join(lines)
 

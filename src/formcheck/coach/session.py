@@ -93,20 +93,21 @@ class LiveStats:
         return (len(self.display_t) - 1) / span if span > 0 else 0.0
 
     def summary(self) -> dict[str, Any]:
-        def median(xs: list[float]) -> float:
-            return round(float(np.median(xs)), 2) if xs else float("nan")
+        """The figures of the session; a timing with no frame behind it is None (JSON null)."""
 
-        lat = np.array(self.latency_ms) if self.latency_ms else np.array([np.nan])
+        def pct(xs: list[float], q: float = 50.0) -> float | None:
+            return round(float(np.percentile(xs, q)), 2) if xs else None
+
         return {
             "displayed_frames": self.displayed,
             "captured_frames": self.captured,
             "dropped_frames": self.dropped,
             "displayed_fps": round(self.fps(), 2),
-            "latency_ms_median": round(float(np.median(lat)), 2),
-            "latency_ms_p95": round(float(np.percentile(lat, 95)), 2),
-            "model_ms_median": median(self.model_ms),
-            "wait_ms_median": median(self.wait_ms),
-            "after_model_ms_median": median(self.after_model_ms),
+            "latency_ms_median": pct(self.latency_ms),
+            "latency_ms_p95": pct(self.latency_ms, 95.0),
+            "model_ms_median": pct(self.model_ms),
+            "wait_ms_median": pct(self.wait_ms),
+            "after_model_ms_median": pct(self.after_model_ms),
         }
 
 
