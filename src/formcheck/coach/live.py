@@ -15,8 +15,10 @@ Three threads, each handing the next only its newest item:
 
 * capture (:class:`FrameGrabber`): camera or paced file -> one-slot mailbox;
 * pose (:class:`InferenceWorker`): newest frame -> model -> one-slot mailbox;
-* display (:class:`LiveSession`, the main thread, as GUI toolkits require): smoothing +
-  analyzer, overlay, window, keys, voice. It draws frame k while the model runs on frame k+1.
+* display (:class:`LiveSession`, the main thread, as GUI toolkits require): smoothing,
+  overlay, window, then the analyzer, keys and voice: frame k is on screen as soon as the model
+  is done with it, and its analysis runs while the model works on frame k+1 (its verdict is
+  drawn from frame k+1 on).
 
 Each frame gets a capture timestamp from one monotonic session clock (ms): that is what the
 estimator (MediaPipe VIDEO mode, timestamps strictly increasing) and the analyzer see.

@@ -248,7 +248,7 @@ class LiveSession:
 
     def _frame(self, cap: Captured, det: Detection | None, t_model_done: float,
                worker: InferenceWorker, s: _LoopState) -> tuple[bool, str | None]:
-        """One captured frame (with its detection): analyse, draw, show, record."""
+        """One captured frame (with its detection): draw, show, analyse, record."""
         grabber = worker.grabber
         self.stats.captured = grabber.mailbox.put_count
         self.stats.dropped = grabber.mailbox.dropped + worker.results.dropped
