@@ -343,3 +343,15 @@ def test_a_leg_lowered_in_two_movements_is_one_rep():
     assert "hold_too_short" not in faults(res)
     # the rep ends when the leg is finally down, not at the dip
     assert res.reps[0].end_s > 6.5
+
+
+def test_a_return_cut_short_by_the_end_of_the_stream_is_a_rep():
+    # both limbs back down 0.1 s before the stream ends: past ``off``, too short for
+    # ``switch_min_s`` to confirm, yet the return is done (a clip cut right after it)
+    seq = bird_dog([{"start": 0.5, "hold": 2.5, "ramp": 0.4}])
+    res, _ = run(seq, 3.9)
+    assert res.rep_count == 1
+    # still up at the end: no rep (as before)
+    up, _ = run(seq, 3.2)
+    assert up.rep_count == 0
+

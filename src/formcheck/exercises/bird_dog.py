@@ -655,14 +655,26 @@ class BirdDogAnalyzer(FloorAnalyzer[BirdDogParams]):
 
     def finish(self) -> None:
         # an extension still going at the end is not a completed rep, but its heights count;
-        # one whose limbs were both down already is complete
+        # one whose limbs were both down already is complete, and so is one whose limbs were
+        # both past ``off`` when the stream ended (the return was under way and the stream
+        # ended before ``switch_min_s`` could confirm it: a clip cut right after the return)
         e = self.ext
         if e is not None:
-            self._end_extension(e.down_s if e.down_s is not None else self.t_last,
-                                completed=e.down_s is not None)
+            down = e.down_s if e.down_s is not None else self._returning_since()
+            self._end_extension(down if down is not None else self.t_last,
+                                completed=down is not None)
         counts = self.rep_counts()
         self.extra["reps_per_side"] = {k: v for k, v in counts.items() if k != "total"}
         self.extra.setdefault("alternations", 0)
+
+    def _returning_since(self) -> float | None:
+        """Since when both limbs have been down or past ``off`` on their way down (s);
+        None while either is up."""
+        arm, leg = self.arm.off_since(), self.leg.off_since()
+        if arm is None or leg is None:
+            return None
+        since = max(arm, leg)
+        return since if math.isfinite(since) else self.t_last
 
     def live_status(self) -> tuple[float | None, float | None, str]:
         p = self.params

@@ -680,6 +680,13 @@ class Hysteresis:
             self._pending_since = None
         return self.state
 
+    def off_since(self) -> float | None:
+        """Since when (s) the switch has been off or on its way off (past the off threshold,
+        waiting out ``min_s``); -inf when off with no switch pending; None while on."""
+        if not self.state:
+            return -math.inf
+        return self._pending_since
+
 
 class FrameClock:
     """Median spacing (s) of the last ``n`` frames, to know whether timing checks are possible
