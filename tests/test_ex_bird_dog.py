@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from formcheck.core.pose import Landmark
 from formcheck.core.results import CheckState
 from formcheck.exercises.bird_dog import BirdDogAnalyzer, BirdDogParams
 from tests.builders import make_pose, pose_sequence, run_analyzer
@@ -355,3 +356,21 @@ def test_a_return_cut_short_by_the_end_of_the_stream_is_a_rep():
     up, _ = run(seq, 3.2)
     assert up.rep_count == 0
 
+
+def test_the_supporting_hand_is_the_one_under_its_shoulder_not_the_lower_one():
+    # a camera close above: the far side reads 40 px higher, and the near hand, sliding
+    # forward on the mat ahead of a lift, reads lower in the picture than the far hand that
+    # carries the weight - yet only the far one stands under its shoulder
+    from formcheck.exercises.families.quadruped import AllFoursParams, read_all_fours
+    from tests.test_ex_cat_cow import SHOULDER
+
+    near_wrist = (SHOULDER[0] + 260.0, SHOULDER[1] + 200.0)  # 52 deg from vertical
+    pose = quadruped(far=(3.0, -40.0), overrides={"LEFT_WRIST": near_wrist})
+    far_wrist = pose.image[Landmark.RIGHT_WRIST, :2] * (1280, 720)
+    assert near_wrist[1] > far_wrist[1]  # the near hand is the lower one in the picture
+    q = read_all_fours(pose, "left", 0.0, AllFoursParams())
+    assert q.in_position and q.wrist_side == "right"
+    # with no hand under a shoulder the person is not on all fours
+    both = quadruped(far=(3.0, -40.0), overrides={"LEFT_WRIST": near_wrist,
+                                                 "RIGHT_WRIST": near_wrist})
+    assert not read_all_fours(both, "left", 0.0, AllFoursParams()).in_position

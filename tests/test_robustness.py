@@ -21,6 +21,7 @@ from formcheck.analysis.robustness import (
     MIRROR_INDEX,
     TIMING_CHECKS,
     VARIANT_NAMES,
+    VARIANTS,
     crop,
     crop_box,
     half_rate,
@@ -28,6 +29,7 @@ from formcheck.analysis.robustness import (
     judge,
     mirror,
     roll,
+    run_clip,
     run_suite,
     speed,
     tally,
@@ -263,3 +265,26 @@ def test_landmark_transforms_match_the_model_on_transformed_pictures(samples, va
             errors.extend(np.linalg.norm(found.px[body] - expect.px[body], axis=1))
     limit = 0.01 if variant == "mirror" else 0.0055  # of the longer side: 5.5 px, 3.0 px
     assert np.median(errors) < limit * max(w, h), np.round(errors, 1)
+
+
+@pytest.mark.clips
+def test_tracked_bird_dog_02_keeps_its_reps_on_rate_speed_and_roll_variants(samples):
+    """The tracked (num_poses=1) landmarks of bird_dog_02: its last return ends as the clip
+    ends (half rate, 1.25x: still within ``switch_min_s``), and its reaching right hand reads
+    lower than the supporting left one (close camera above; rolled -8 deg it leaves the
+    frame): 3 reps and no not_in_position on every variant."""
+    if not any(MODELS.glob("pose_landmarker_full.task")):
+        pytest.skip(f"no pose model in {MODELS}")
+    os.environ.setdefault("FORMCHECK_MODEL_DIR", str(MODELS))
+    from formcheck.analysis.evaluate import load_labels
+    from formcheck.analysis.track import load_or_extract
+    from formcheck.io.estimator import EstimatorOptions
+
+    label = next(c for c in load_labels(LABELS) if c.file == "bird_dog_02.mp4")
+    options = EstimatorOptions(model="full", num_poses=1)
+    track = load_or_extract(samples / label.file, options)
+    wanted = {"half_fps", "speed1.25", "roll-8", "speed0.8"}
+    js = run_clip(label, track, [v for v in VARIANTS if v.name in wanted], options=options)
+    assert {j.variant for j in js} == {"original", *wanted}
+    assert [(j.variant, j.what_failed()) for j in js if not j.held] == []
+    assert all(j.reps_found == 3 for j in js)

@@ -49,9 +49,10 @@ analyzers' thresholds were measured on landmarks detected on every frame. Which 
   person or when the tracker lost the person, and the tracker sees every frame, in order.
 
 `formcheck evaluate` on the 37 labelled clips agrees as well either way (reps 23/23, faults
-21/21, no false alarms, 2026-12-02); the landmark robustness suite holds 322/328 tracked
-(``python -m formcheck.analysis.robustness --track``: bird_dog 31/35, bird_dog_02 under roll -8,
-half rate and both speeds) against 328/328 detected on every frame.
+21/21, no false alarms, 2026-12-02); the landmark robustness suite holds 326/328 tracked
+(``python -m formcheck.analysis.robustness --track``: pelvic_tilt_01 and sitting_01 with 0.5 %
+jitter; bird_dog 35/35 since the bird-dog counts a return the clip's end cuts short and takes
+the hand under its shoulder as the support) against 328/328 detected on every frame.
 """
 
 from __future__ import annotations

@@ -329,36 +329,50 @@ def read_all_fours(
     pose: Pose, side: str, floor_deg: float, p: AllFoursParams, frontal: bool = False
 ) -> AllFours:
     """Measure the all-fours position from the near ``side``'s shoulder and hip and the
-    supporting (lower, relative to the floor) wrist and knee. In a front/back view the trunk
-    points along the camera axis, so its incline is not tested there."""
+    supporting wrist and knee: of the two, one that stands under its shoulder / hip as a
+    support does (:func:`_supports`), else the lower one (relative to the floor). A hand
+    sliding forward on the mat, or the near hand read lower than the far one by the
+    perspective of a camera close above, is not the support while the other hand is.
+    In a front/back view the trunk points along the camera axis, so its incline is not tested
+    there."""
     up = up_vec(floor_deg)
     sh, hp = spt(pose, side, "shoulder"), spt(pose, side, "hip")
     trunk = dist(sh, hp)
 
-    def lower(name: str) -> tuple[Point, str]:
-        cands = [(spt(pose, s, name), s) for s in (side, other(side))]
-        cands = [c for c in cands if finite(c[0])]
+    def support(name: str, root: str) -> tuple[Point, str, Point]:
+        """(point, side, its own root) of the supporting ``name`` (wrist or knee)."""
+        cands = []
+        for s in (side, other(side)):
+            pnt, own = spt(pose, s, name), spt(pose, s, root)
+            if finite(pnt):
+                cands.append((pnt, s, own if finite(own) else (sh if root == "shoulder" else hp)))
         if not cands:
-            return (math.nan, math.nan), side
-        # the near side wins a tie within 5 % of the trunk (it is the better-seen one)
-        return max(
-            cands, key=lambda c: -height(c[0], hp, up) + (0.05 * trunk if c[1] == side else 0.0)
-        )
+            return (math.nan, math.nan), side, sh if root == "shoulder" else hp
+        # a support first; then the lower one, the near side winning a tie within 5 % of the
+        # trunk (it is the better-seen one)
+        return max(cands, key=lambda c: (
+            _supports(c[2], c[0], floor_deg, up, trunk, p),
+            -height(c[0], hp, up) + (0.05 * trunk if c[1] == side else 0.0)))
 
-    (wr, wside), (kn, kside) = lower("wrist"), lower("knee")
-    shoulder = spt(pose, wside, "shoulder") if finite(spt(pose, wside, "shoulder")) else sh
-    hip = spt(pose, kside, "hip") if finite(spt(pose, kside, "hip")) else hp
+    (wr, wside, shoulder), (kn, kside, hip) = support("wrist", "shoulder"), support("knee", "hip")
     trunk_elev = elevation_deg(hp, sh, floor_deg)
     ok = (
         finite(sh, hp, wr, kn)
         and trunk > 1e-6
         and (frontal or abs(trunk_elev) <= p.trunk_max_incline_deg)
-        and from_vertical_deg(shoulder, wr, floor_deg) <= p.support_max_from_vertical_deg
-        and from_vertical_deg(hip, kn, floor_deg) <= p.support_max_from_vertical_deg
-        and height(shoulder, wr, up) >= p.min_limb_height * trunk
-        and height(hip, kn, up) >= p.min_limb_height * trunk
+        and _supports(shoulder, wr, floor_deg, up, trunk, p)
+        and _supports(hip, kn, floor_deg, up, trunk, p)
     )
     return AllFours(side, floor_deg, up, sh, hp, trunk, trunk_elev, wr, wside, kn, kside, bool(ok))
+
+
+def _supports(root: Point, end: Point, floor_deg: float, up: Point, trunk: float,
+              p: AllFoursParams) -> bool:
+    """Whether the limb root->end (shoulder->wrist, hip->knee) stands as a support: near
+    vertical and reaching down at least ``min_limb_height`` trunk lengths."""
+    return (finite(root, end)
+            and from_vertical_deg(root, end, floor_deg) <= p.support_max_from_vertical_deg
+            and height(root, end, up) >= p.min_limb_height * trunk)
 
 
 def mid(pose: Pose, name: str) -> Point:
