@@ -329,7 +329,7 @@ class PoseEstimator:
         if self._crowd:  # everyone in view, as num_poses=2 gives them: the largest is analysed
             self.crowd_frames += 1
             return check, seen
-        self._next_check = ts + max(1, int(round(self.options.people_check_ms)))
+        self._next_check = self._after_interval(ts)
         if tracked is None or (seen and not tracked.pose_landmarks):
             return check, seen  # the tracker did not run (or lost the one person) this frame
         return tracked, seen
@@ -354,8 +354,12 @@ class PoseEstimator:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="formcheck-people")
             self._pending = self._pool.submit(self._count_people, copy, ts)
-            self._next_check = ts + max(1, int(round(self.options.people_check_ms)))
+            self._next_check = self._after_interval(ts)
         return tracked, seen
+
+    def _after_interval(self, ts: int) -> int:
+        """When (ms) the people check is due again after one at ``ts``."""
+        return ts + max(1, int(round(self.options.people_check_ms)))
 
     def _count_people(self, image: MpObject, ts: int) -> int:
         self.checks += 1

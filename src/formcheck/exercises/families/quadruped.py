@@ -341,13 +341,14 @@ def read_all_fours(
 
     def support(name: str, root: str) -> tuple[Point, str, Point]:
         """(point, side, its own root) of the supporting ``name`` (wrist or knee)."""
+        near_root = sh if root == "shoulder" else hp  # when the limb's own root is not seen
         cands = []
         for s in (side, other(side)):
             pnt, own = spt(pose, s, name), spt(pose, s, root)
             if finite(pnt):
-                cands.append((pnt, s, own if finite(own) else (sh if root == "shoulder" else hp)))
+                cands.append((pnt, s, own if finite(own) else near_root))
         if not cands:
-            return (math.nan, math.nan), side, sh if root == "shoulder" else hp
+            return (math.nan, math.nan), side, near_root
         # a support first; then the lower one, the near side winning a tie within 5 % of the
         # trunk (it is the better-seen one)
         return max(cands, key=lambda c: (
